@@ -1,0 +1,1 @@
+"""The `glovego` command line: parses arguments, calls a pipeline, prints with rich."""

@@ -1,0 +1,7 @@
+"""The list of command modules, in the order `glovego --help` shows them."""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+MODULES: tuple[ModuleType, ...] = ()

@@ -1,0 +1,82 @@
+"""Writes that never leave half-written outputs: a temporary sibling, then a rename."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Iterator
+
+
+def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
+    """Write `data` to `path` so a reader sees either the old file or the whole new one."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:
+    atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def atomic_write_json(path: str | os.PathLike[str], obj: Any, *, indent: int | None = 2) -> None:
+    """Human-facing JSON (reports, manifests); datasets use `ehoi_coco.io` for compact bytes."""
+    text = json.dumps(obj, indent=indent, ensure_ascii=False, allow_nan=False)
+    atomic_write_text(path, text + "\n")
+
+
+@contextmanager
+def staging_dir(final: str | os.PathLike[str], *, replace: bool = False) -> Iterator[Path]:
+    """Yield `<final>.tmp/` to build an output folder in; rename it to `final` only on success.
+
+    A failure removes the staging folder, so `final` is either absent, untouched, or complete.
+    """
+    final = Path(final)
+    staging = final.with_name(final.name + ".tmp")
+    if final.exists() and not replace:
+        raise FileExistsError(f"{final} already exists")
+    if staging.exists():
+        shutil.rmtree(staging)
+    staging.mkdir(parents=True)
+    try:
+        yield staging
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    if final.exists():
+        trash = final.with_name(final.name + ".old")
+        shutil.rmtree(trash, ignore_errors=True)
+        os.replace(final, trash)
+        os.replace(staging, final)
+        shutil.rmtree(trash, ignore_errors=True)
+    else:
+        os.replace(staging, final)
+
+
+def link_or_copy(src: str | os.PathLike[str], dst: str | os.PathLike[str]) -> bool:
+    """Hard-link `src` to `dst` (no extra disk), falling back to a copy across devices.
+
+    Returns True when a link was made.
+    """
+    dst = Path(dst)
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    if dst.exists():
+        dst.unlink()
+    try:
+        os.link(src, dst)
+        return True
+    except OSError:
+        shutil.copyfile(src, dst)
+        return False

@@ -1,0 +1,11 @@
+"""The one exception type users see: its message is printed as is, without a traceback."""
+
+from __future__ import annotations
+
+
+class GlovegoError(Exception):
+    """A problem with the user's input or environment, described so the user can fix it."""
+
+
+class FormatError(GlovegoError):
+    """An EHOI-COCO file (or a file it references) is malformed."""

@@ -1,0 +1,1 @@
+"""GlovEgo model library: the EHOI detector, its training engine and the EHOI evaluator."""

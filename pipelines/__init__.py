@@ -1,0 +1,1 @@
+"""Pipelines: each command's job as an explicit composition of data and model components."""
