@@ -4,4 +4,8 @@ from __future__ import annotations
 
 from types import ModuleType
 
-MODULES: tuple[ModuleType, ...] = ()
+from glovego_cli import validate
+
+MODULES: tuple[ModuleType, ...] = (
+    validate,
+)

@@ -1,0 +1,439 @@
+"""The validation checklist of ehoi-coco.md §12, run on the raw JSON so that every violation is
+reported, not just the first one a parser would trip on."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+from PIL import Image as PILImage
+from pycocotools import mask as mask_utils
+
+from glovego_data.ehoi_coco.constants import HAND_KEYS, KEYPOINT_NAMES, NUM_KEYPOINTS, TRI_STATE_KEYS
+from glovego_data.ehoi_coco.geometry import box_inside, offset_between
+from glovego_data.ehoi_coco.info import is_v1
+from glovego_data.ehoi_coco.io import TOP_LEVEL_KEYS, companion_path
+
+UNIT_TOLERANCE = 1e-3
+OFFSET_TOLERANCE = 1e-4
+MAGNITUDE_TOLERANCE = 1e-5
+BOX_TOLERANCE = 1e-3
+
+_KIND_ORDER = {None: 0, "image": 1, "annotation": 2}
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One line of `glovego validate`: `<file>: <where>: <problem>`."""
+
+    file: str
+    message: str
+    kind: str | None = None  # "image", "annotation" or None for file-level problems
+    record_id: Any = None
+    severity: str = "error"  # or "warning"
+
+    @property
+    def where(self) -> str | None:
+        return None if self.kind is None else f"{self.kind} {self.record_id}"
+
+    def __str__(self) -> str:
+        parts = [self.file] + ([self.where] if self.where else []) + [self.message]
+        return ": ".join(parts)
+
+    def sort_key(self) -> tuple:
+        rid = self.record_id
+        numeric = isinstance(rid, (int, float)) and not isinstance(rid, bool)
+        return (self.file, _KIND_ORDER[self.kind], 0 if numeric else 1, rid if numeric else str(rid))
+
+
+def _fmt(value: Any) -> str:
+    """Lists and numbers as a reader would type them: [0, 610, 255, 300]."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, list):
+        return "[" + ", ".join(_fmt(v) for v in value) + "]"
+    return json.dumps(value) if isinstance(value, str) else str(value)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+class _FileChecker:
+    """Runs rows 2–28 on one parsed file; `root` enables the on-disk rows 10–11."""
+
+    def __init__(self, name: str, raw: dict[str, Any], root: Path | None) -> None:
+        self.name = name
+        self.raw = raw
+        self.root = root
+        self.foreign = not is_v1(raw.get("info"))
+        self.out: list[Violation] = []
+
+    def add(self, message: str, kind: str | None = None, record_id: Any = None, *, warn_if_foreign: bool = False) -> None:
+        severity = "warning" if warn_if_foreign and self.foreign else "error"
+        self.out.append(Violation(self.name, message, kind, record_id, severity))
+
+    def run(self) -> list[Violation]:
+        raw = self.raw
+        for key in TOP_LEVEL_KEYS:
+            if key not in raw:
+                self.add(f"missing top-level key '{key}'", warn_if_foreign=key in ("info", "licenses"))
+        self._format()
+        for key in ("images", "categories", "annotations"):
+            if key in raw and not isinstance(raw[key], list):
+                self.add(f"'{key}' must be a list")
+                return self.out
+        self.categories = [c for c in raw.get("categories", []) if isinstance(c, dict)]
+        self._categories()
+        self.images = {}
+        for img in raw.get("images", []):
+            self._image(img)
+        self.annotations: dict[Any, dict[str, Any]] = {}
+        ann_ids = Counter(a.get("id") for a in raw.get("annotations", []) if isinstance(a, dict))
+        for ann in raw.get("annotations", []):
+            if isinstance(ann, dict):
+                self.annotations[ann.get("id")] = ann  # last wins, as the reference's lookup
+        for ann in raw.get("annotations", []):
+            if not isinstance(ann, dict):
+                self.add("every annotation must be a JSON object")
+                continue
+            self._annotation(ann, ann_ids)
+        return self.out
+
+    # ----- file level ---------------------------------------------------------------------
+    def _format(self) -> None:
+        info = self.raw.get("info")
+        ehoi = info.get("ehoi") if isinstance(info, dict) else None
+        if ehoi is None:
+            self.add("unsupported format 'None' version 'None' (expected EHOI-COCO 1.x)", warn_if_foreign=True)
+        elif not is_v1(info):
+            fmt = ehoi.get("format") if isinstance(ehoi, dict) else None
+            ver = ehoi.get("version") if isinstance(ehoi, dict) else None
+            self.add(f"unsupported format '{fmt}' version '{ver}' (expected EHOI-COCO 1.x)")
+
+    def _categories(self) -> None:
+        ids = [c.get("id") for c in self.categories]
+        self.category_ids = set(ids)
+        if not all(_is_int(i) for i in ids) or sorted(ids) != list(range(len(ids))):
+            self.add(f"category ids must be 0..{len(ids) - 1} without gaps; found {_fmt(ids)}", warn_if_foreign=True)
+        names = {c.get("id"): str(c.get("name", "")).strip().lower() for c in self.categories}
+        hand_ids = [i for i, n in names.items() if n == "hand"] or [i for i, n in names.items() if n == "mano"]
+        if not hand_ids:
+            self.add("no category named 'hand'")
+            self.hand_id = None
+            return
+        self.hand_id = hand_ids[0]
+        last = len(ids) - 1
+        if self.hand_id != last:
+            self.add(f"category 'hand' has id {self.hand_id}; it must be the last id ({last})", warn_if_foreign=True)
+
+    def _image(self, img: Any) -> None:
+        if not isinstance(img, dict):
+            self.add("every image must be a JSON object")
+            return
+        iid = img.get("id")
+        if isinstance(iid, str) and iid:
+            self.add("image id must be an integer ≥ 1", "image", iid, warn_if_foreign=True)
+        elif not _is_int(iid) or iid < 1:
+            self.add("image id must be an integer ≥ 1", "image", iid)
+        if iid in self.images:
+            self.add("duplicate image id", "image", iid)
+        self.images[iid] = img
+        name = img.get("file_name")
+        if not isinstance(name, str) or not name or "/" in name or "\\" in name:
+            self.add(f"file_name '{name}' must be a bare file name", "image", iid)
+            name = None
+        w, h = img.get("width"), img.get("height")
+        size_ok = _is_int(w) and _is_int(h) and w > 0 and h > 0
+        if not size_ok:
+            self.add("width and height must be positive integers", "image", iid)
+        if self.root is None or name is None:
+            return
+        path = self.root / "images" / name
+        if not path.is_file():
+            self.add(f"file not found: images/{name}", "image", iid)
+        elif size_ok:
+            try:
+                with PILImage.open(path) as pil:
+                    fw, fh = pil.size
+            except Exception:
+                self.add(f"cannot decode image: images/{name}", "image", iid)
+            else:
+                if (fw, fh) != (w, h):
+                    self.add(f"file is {fw}×{fh}, JSON says {w}×{h}", "image", iid)
+        info = self.raw.get("info")
+        depth = info.get("ehoi", {}).get("depth") if isinstance(info, dict) and isinstance(info.get("ehoi"), dict) else None
+        if depth and (name.startswith("camera_") or img.get("depth_file")):
+            if not (self.root / "depth_maps" / f"map_{iid}.png").is_file():
+                self.add(f"depth map missing: depth_maps/map_{iid}.png", "image", iid)
+
+    # ----- annotations --------------------------------------------------------------------
+    def _annotation(self, ann: dict[str, Any], ann_ids: Counter) -> None:
+        aid = ann.get("id")
+
+        def add(message: str, *, warn_if_foreign: bool = False) -> None:
+            self.add(message, "annotation", aid, warn_if_foreign=warn_if_foreign)
+
+        if aid == 0:
+            add("annotation id must be an integer ≥ 1", warn_if_foreign=True)
+        elif not _is_int(aid) or aid < 1:
+            add("annotation id must be an integer ≥ 1")
+        if ann_ids[aid] > 1:
+            add("duplicate annotation id", warn_if_foreign=True)
+        image = self.images.get(ann.get("image_id"))
+        if image is None:
+            add(f"image_id {_fmt(ann.get('image_id'))} is not in images")
+        cat = ann.get("category_id")
+        if cat not in self.category_ids:
+            add(f"category_id {_fmt(cat)} is not in categories")
+        W, H = (image.get("width"), image.get("height")) if image else (None, None)
+        have_size = _is_number(W) and _is_number(H)
+        bbox = ann.get("bbox")
+        bbox_ok = isinstance(bbox, list) and len(bbox) == 4 and all(_is_number(v) for v in bbox)
+        if bbox_ok and have_size and not box_inside(bbox, W, H, BOX_TOLERANCE):
+            near = box_inside(bbox, W, H, 1.0)
+            add(f"bbox {_fmt(bbox)} must be [x, y, w, h] with w > 0 and h > 0 inside the {W}×{H} image",
+                warn_if_foreign=near)
+        elif not bbox_ok:
+            add(f"bbox {_fmt(bbox)} must be [x, y, w, h] with w > 0 and h > 0 inside the {W}×{H} image")
+        self._area(ann, add, W, H)
+        self._keypoints(ann, add, W, H, is_hand=cat == self.hand_id)
+        if cat == self.hand_id and self.hand_id is not None:
+            self._hand(ann, add, image, bbox if bbox_ok else None)
+
+    def _area(self, ann: dict[str, Any], add: Callable[..., None], W: Any, H: Any) -> None:
+        if "area" not in ann:
+            add("area missing", warn_if_foreign=True)
+        elif not _is_number(ann["area"]) or ann["area"] <= 0:
+            add(f"area {_fmt(ann['area'])} must be > 0")
+        if ann.get("iscrowd", 0) != 0:
+            add("iscrowd must be 0")
+        seg = ann.get("segmentation")
+        if isinstance(seg, list):
+            for k, ring in enumerate(seg):
+                n = len(ring) if isinstance(ring, list) else 0
+                if n < 6 or n % 2:
+                    add(f"segmentation polygon {k} has {n} coordinates; need an even number ≥ 6")
+        elif isinstance(seg, dict):
+            size = seg.get("size")
+            if _is_number(W) and _is_number(H) and size != [H, W]:
+                add(f"RLE size {_fmt(size)} differs from image size [{H}, {W}]")
+                return
+            try:
+                rle = dict(seg)
+                if isinstance(rle.get("counts"), list):
+                    rle = mask_utils.frPyObjects(rle, *rle["size"])
+                elif isinstance(rle.get("counts"), str):
+                    rle["counts"] = rle["counts"].encode("ascii")
+                count = int(mask_utils.area(rle))
+            except Exception as error:  # pycocotools raises bare Exceptions on bad RLE
+                add(f"RLE cannot be decoded ({error})")
+                return
+            if _is_number(ann.get("area")) and abs(ann["area"] - count) > 1e-3:
+                add(f"area {_fmt(ann['area'])} differs from the mask pixel count {count}")
+
+    def _keypoints(self, ann: dict[str, Any], add: Callable[..., None], W: Any, H: Any, *, is_hand: bool) -> None:
+        kp = ann.get("keypoints", [])
+        if kp is None:
+            kp = []
+        if not isinstance(kp, list) or len(kp) not in (0, 3 * NUM_KEYPOINTS):
+            add(f"keypoints has {len(kp) if isinstance(kp, list) else 0} numbers; expected 63 (21 × x, y, v) or 0")
+            kp = []
+        if kp and not is_hand:
+            add("keypoints on a non-hand annotation must be empty")
+        visible = 0
+        for k in range(len(kp) // 3):
+            x, y, v = kp[3 * k : 3 * k + 3]
+            name = KEYPOINT_NAMES[k]
+            if v not in (0, 1, 2):
+                add(f"keypoint {k} ({name}) has v = {_fmt(v)}; expected 0, 1 or 2")
+                continue
+            if v == 0:
+                if x != 0 or y != 0:
+                    add(f"keypoint {k} ({name}) has v = 0 but x, y = ({_fmt(x)}, {_fmt(y)}); expected (0, 0)")
+                continue
+            visible += 1
+            if _is_number(W) and _is_number(H) and not (-0.5 <= x <= W - 0.5 and -0.5 <= y <= H - 0.5):
+                add(f"keypoint {k} ({name}) at ({_fmt(x)}, {_fmt(y)}) lies outside the image")
+        if "num_keypoints" not in ann:
+            add(f"num_keypoints is missing but {visible} keypoints have v > 0", warn_if_foreign=True)
+        elif ann["num_keypoints"] != visible:
+            add(f"num_keypoints is {_fmt(ann['num_keypoints'])} but {visible} keypoints have v > 0")
+
+    def _hand(self, ann: dict[str, Any], add: Callable[..., None], image: dict | None, bbox: list | None) -> None:
+        missing = [key for key in HAND_KEYS if key not in ann]
+        for key in missing:
+            add(f"missing hand key '{key}'", warn_if_foreign=True)
+        for key in TRI_STATE_KEYS:
+            if key in ann and ann[key] not in (-1, 0, 1):
+                add(f"{key} {_fmt(ann[key])} must be -1, 0 or 1")
+        if missing:
+            return
+        id_obj, contact = ann["id_obj"], ann["contact_state"]
+        obj = None
+        if id_obj != -1:
+            target = self.annotations.get(id_obj)
+            if target is None:
+                add(f"id_obj {_fmt(id_obj)} is not an annotation in this file")
+            elif target.get("category_id") == self.hand_id:
+                add(f"id_obj {_fmt(id_obj)} is a hand")
+            elif target.get("image_id") != ann.get("image_id"):
+                add(f"id_obj {_fmt(id_obj)} belongs to image {_fmt(target.get('image_id'))}, not {_fmt(ann.get('image_id'))}")
+            else:
+                obj = target
+            if contact != 1:
+                add(f"id_obj {_fmt(id_obj)} set but contact_state is {_fmt(contact)}")
+        bbox_obj, cat_obj = ann["bbox_obj"], ann["category_id_obj"]
+        if obj is not None:
+            obox = obj.get("bbox")
+            if not (isinstance(bbox_obj, list) and isinstance(obox, list) and len(bbox_obj) == len(obox) == 4
+                    and all(_is_number(a) and abs(a - b) <= BOX_TOLERANCE for a, b in zip(bbox_obj, obox))):
+                add(f"bbox_obj {_fmt(bbox_obj)} differs from the bbox {_fmt(obox)} of annotation {_fmt(id_obj)}")
+            if cat_obj != obj.get("category_id"):
+                add(f"category_id_obj {_fmt(cat_obj)} differs from category {_fmt(obj.get('category_id'))} of annotation {_fmt(id_obj)}")
+        elif id_obj == -1:
+            if bbox_obj != []:
+                add("bbox_obj must be [] when id_obj is -1")
+            if cat_obj != -1:
+                add(f"category_id_obj {_fmt(cat_obj)} must be -1 when id_obj is -1")
+        self._offset(ann, add, image, bbox, obj)
+
+    def _offset(self, ann: dict[str, Any], add: Callable[..., None], image: dict | None, bbox: list | None, obj: dict | None) -> None:
+        dx, dy, m = ann["dx"], ann["dy"], ann["magnitude"]
+        if not all(_is_number(v) for v in (dx, dy, m)):
+            add(f"dx, dy, magnitude must be numbers; got ({_fmt(dx)}, {_fmt(dy)}, {_fmt(m)})")
+            return
+        if m > 2:
+            add(f"magnitude {_fmt(m)} looks like pixels; v1 stores distance ÷ image diagonal", warn_if_foreign=True)
+        if obj is None:
+            if (dx, dy, m) != (0, 0, 0):
+                add("dx, dy, magnitude must be 0 without a resolved active object")
+            return
+        norm = math.hypot(dx, dy)
+        if abs(norm - 1.0) > UNIT_TOLERANCE:
+            add(f"dx, dy = ({_fmt(dx)}, {_fmt(dy)}) is not a unit vector (norm {norm:.6g})")
+            return
+        obox = obj.get("bbox")
+        if bbox is None or image is None or not (isinstance(obox, list) and len(obox) == 4):
+            return
+        ex, ey, em = offset_between(bbox, obox, image["width"], image["height"])
+        if abs(dx - ex) > OFFSET_TOLERANCE or abs(dy - ey) > OFFSET_TOLERANCE or abs(m - em) > MAGNITUDE_TOLERANCE:
+            add(f"offset ({_fmt(dx)}, {_fmt(dy)}, {_fmt(m)}) does not match the box centres "
+                f"(expected ({ex:.6f}, {ey:.6f}, {em:.6f}))", warn_if_foreign=True)
+
+
+# ----- companions, roots and packages -------------------------------------------------------
+
+def _companion(main_name: str, main: dict[str, Any], comp_name: str, comp: dict[str, Any], hand_id: Any) -> list[Violation]:
+    out: list[Violation] = []
+    split = Path(main_name).name
+    if comp.get("images") != main.get("images"):
+        out.append(Violation(comp_name, f"images differ from {split}"))
+    if comp.get("categories") != main.get("categories"):
+        out.append(Violation(comp_name, f"categories differ from {split}"))
+    main_anns = {a.get("id"): a for a in main.get("annotations", []) if isinstance(a, dict)}
+    comp_anns = {a.get("id"): a for a in comp.get("annotations", []) if isinstance(a, dict)}
+    for aid, ann in comp_anns.items():
+        if ann.get("category_id") != hand_id:
+            out.append(Violation(comp_name, "is not a hand", "annotation", aid))
+        elif main_anns.get(aid) != ann:
+            out.append(Violation(comp_name, f"differs from {split}", "annotation", aid))
+    for aid, ann in main_anns.items():
+        if ann.get("category_id") == hand_id and aid not in comp_anns:
+            out.append(Violation(comp_name, f"hand of {split} is missing", "annotation", aid))
+    return out
+
+
+def _load_raw(path: Path, name: str) -> tuple[dict[str, Any] | None, list[Violation]]:
+    try:
+        raw = json.loads(path.read_bytes())
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        return None, [Violation(name, f"not valid JSON: {error}")]
+    if not isinstance(raw, dict):
+        return None, [Violation(name, "not valid JSON: the top level must be an object")]
+    return raw, []
+
+
+def validate_file(path: Path, *, name: str | None = None, root: Path | None = None, check_companion: bool = True) -> list[Violation]:
+    """Checklist rows 1–29 for one annotation file. `root` (the dataset root) enables the disk checks."""
+    name = name or str(path)
+    raw, out = _load_raw(path, name)
+    if raw is None:
+        return out
+    checker = _FileChecker(name, raw, root)
+    out.extend(checker.run())
+    is_companion = path.stem.endswith("_hands")
+    if check_companion and not is_companion and root is not None:
+        comp = companion_path(path)
+        comp_name = str(Path(name).with_name(comp.name))
+        if not comp.is_file():
+            out.append(Violation(name, f"missing companion {comp.name}"))
+        else:
+            comp_raw, errors = _load_raw(comp, comp_name)
+            out.extend(errors)
+            if comp_raw is not None:
+                out.extend(_companion(name, raw, comp_name, comp_raw, checker.hand_id))
+    return out
+
+
+def _annotation_files(root: Path) -> list[Path]:
+    return sorted(p for p in (root / "annotations").glob("*.json") if not p.stem.endswith("_hands"))
+
+
+def validate_root(root: Path, *, prefix: str = "") -> list[Violation]:
+    """Every `annotations/<split>.json` of a dataset root, with its companion and files on disk."""
+    files = _annotation_files(root)
+    if not files:
+        return [Violation(prefix + "annotations", "no annotation files (annotations/*.json)")]
+    out: list[Violation] = []
+    for path in files:
+        out.extend(validate_file(path, name=prefix + f"annotations/{path.name}", root=root))
+    return out
+
+
+def _package_categories(package: Path, roots: Iterable[Path]) -> list[Violation]:
+    out: list[Violation] = []
+    reference: tuple[str, Any] | None = None
+    for root in roots:
+        for path in _annotation_files(root):
+            raw, errors = _load_raw(path, str(path))
+            if raw is None:
+                continue
+            cats = [(c.get("id"), c.get("name")) for c in raw.get("categories", []) if isinstance(c, dict)]
+            name = str(path.relative_to(package))
+            if reference is None:
+                reference = (name, cats)
+            elif cats != reference[1]:
+                out.append(Violation(name, f"categories differ from {reference[0]}"))
+    return out
+
+
+def package_roots(package: Path) -> list[Path]:
+    return [package / name for name in ("synth", "real") if (package / name / "annotations").is_dir()]
+
+
+def validate_path(path: str | Path) -> list[Violation]:
+    """Validate an annotation file, a dataset root or a GlovEgo-HOI package; sorted violations."""
+    path = Path(path)
+    if path.is_file():
+        root = path.parent.parent if path.parent.name == "annotations" else None
+        out = validate_file(path, root=root)
+    elif path.is_dir() and package_roots(path):
+        roots = package_roots(path)
+        out = []
+        for root in roots:
+            out.extend(validate_root(root, prefix=f"{root.name}/"))
+        out.extend(_package_categories(path, roots))
+    elif path.is_dir() and (path / "annotations").is_dir():
+        out = validate_root(path)
+    else:
+        out = [Violation(str(path), "not an annotation file, a dataset root (annotations/) or a package (synth/, real/)")]
+    return sorted(out, key=Violation.sort_key)
