@@ -1,0 +1,1 @@
+"""Unity Perception SOLO: reading exports, instance colours, and generating hand scenes."""
