@@ -1,0 +1,163 @@
+"""The FLUX.1-Kontext-dev backend (spec §3): the real diffusers `FluxKontextPipeline`, loaded locally.
+
+The prompt never changes, so it is encoded once (text encoders loaded only for that) and cached in
+`OUT_DIR/.work/prompt_embeds.safetensors`; the editing pipeline is loaded without text encoders.
+Each image gets its own CPU generator, so batching, rank and device never change its noise.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+from PIL import Image as PILImage
+
+from glovego_data.errors import GlovegoError
+
+DEFAULT_MODEL = "black-forest-labs/FLUX.1-Kontext-dev"
+DEFAULT_PROMPT = (
+    "Make the person wear yellow knitted work gloves on their hands. "
+    "Keep everything else in the image exactly the same."
+)
+STEPS = 28
+GUIDANCE = 2.5
+MAX_SEQUENCE_LENGTH = 512
+TEXT_COMPONENTS = ("text_encoder", "text_encoder_2", "tokenizer", "tokenizer_2")
+
+
+def missing_model_message(model: str) -> str:
+    return (
+        f"--model {model}: not found (no model_index.json) and not an accessible hub id; "
+        f"FLUX.1-Kontext-dev weights are gated: accept the licence for {DEFAULT_MODEL} on "
+        f"https://huggingface.co/{DEFAULT_MODEL}, download the diffusers folders "
+        f"(e.g. `hf download {DEFAULT_MODEL} --exclude flux1-kontext-dev.safetensors ae.safetensors "
+        "--local-dir <dir>`; the single-file flux1-kontext-dev.safetensors and ae.safetensors, ~24 GB, "
+        "are not needed), then pass --model <dir>"
+    )
+
+
+def resolve_model(model: str) -> Path:
+    """A local diffusers folder, or a hub id already in the local hub cache; never downloads."""
+    path = Path(model).expanduser()
+    if (path / "model_index.json").is_file():
+        return path
+    looks_like_id = not path.exists() and model.count("/") == 1 and not model.startswith((".", "/", "~"))
+    if looks_like_id:
+        try:
+            from huggingface_hub import snapshot_download
+
+            cached = Path(snapshot_download(model, local_files_only=True))
+        except Exception:  # any hub failure means: not in the local cache
+            cached = None
+        if cached is not None and (cached / "model_index.json").is_file():
+            return cached
+    raise GlovegoError(missing_model_message(model))
+
+
+def prompt_key(model: str, prompt: str, max_sequence_length: int) -> str:
+    return hashlib.sha256(f"{model}\n{prompt}\n{max_sequence_length}".encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class KontextSettings:
+    model: str = DEFAULT_MODEL
+    prompt: str = DEFAULT_PROMPT
+    steps: int = STEPS
+    guidance: float = GUIDANCE
+    max_sequence_length: int = MAX_SEQUENCE_LENGTH
+    compile: bool = False
+    offload: str | None = None  # None or "model"
+
+
+def _dtype(device: Any) -> Any:
+    import torch
+
+    # bf16 on GPUs (the weights' dtype); float32 on CPU, where only tiny test models run.
+    return torch.bfloat16 if str(device).startswith("cuda") else torch.float32
+
+
+def encode_prompt_cached(settings: KontextSettings, model_dir: Path, cache: Path, device: Any) -> dict[str, Any]:
+    """Load the cached prompt embeddings, or encode the prompt once with the text encoders alone."""
+    import torch
+    from safetensors.torch import load_file, save_file
+
+    key = prompt_key(settings.model, settings.prompt, settings.max_sequence_length)
+    if cache.is_file():
+        from safetensors import safe_open
+
+        with safe_open(str(cache), framework="pt") as handle:
+            if (handle.metadata() or {}).get("key") == key:
+                return load_file(str(cache))
+    from diffusers import FluxKontextPipeline
+
+    pipe = FluxKontextPipeline.from_pretrained(
+        str(model_dir), transformer=None, vae=None, torch_dtype=_dtype(device), local_files_only=True
+    )
+    pipe.to(device)
+    with torch.no_grad():
+        embeds, pooled, _ = pipe.encode_prompt(
+            prompt=settings.prompt, prompt_2=None, device=device, max_sequence_length=settings.max_sequence_length
+        )
+    tensors = {"prompt_embeds": embeds.detach().cpu().contiguous(), "pooled_prompt_embeds": pooled.detach().cpu().contiguous()}
+    del pipe
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    tmp = cache.with_name(f".{cache.name}.{os.getpid()}.tmp")
+    save_file(tensors, str(tmp), metadata={"key": key})
+    os.replace(tmp, cache)
+    return tensors
+
+
+class KontextEditor:
+    """One editing pipeline per process (no text encoders), fed with cached prompt embeddings."""
+
+    def __init__(self, settings: KontextSettings, model_dir: Path, embeds: dict[str, Any], device: Any) -> None:
+        from diffusers import FluxKontextPipeline
+
+        self.settings = settings
+        self.device = device
+        dtype = _dtype(device)
+        components = {name: None for name in TEXT_COMPONENTS}
+        self.pipe = FluxKontextPipeline.from_pretrained(
+            str(model_dir), torch_dtype=dtype, local_files_only=True, **components
+        )
+        if settings.offload == "model":
+            self.pipe.enable_model_cpu_offload(device=device)
+        else:
+            self.pipe.to(device)
+        self.pipe.set_progress_bar_config(disable=True)
+        if settings.compile:
+            self.pipe.transformer.compile_repeated_blocks(fullgraph=True)
+        self.prompt_embeds = embeds["prompt_embeds"].to(device=device, dtype=dtype)
+        self.pooled_prompt_embeds = embeds["pooled_prompt_embeds"].to(device=device, dtype=dtype)
+
+    def edit(self, images: Sequence[np.ndarray], seeds: Sequence[int], size: tuple[int, int]) -> list[np.ndarray]:
+        """Edit RGB uint8 images of one bucket: Lanczos to the work size, one call, Lanczos back."""
+        import torch
+
+        width, height = size
+        work = [PILImage.fromarray(img[..., :3]).resize((width, height), PILImage.LANCZOS) for img in images]
+        generators = [torch.Generator("cpu").manual_seed(int(s)) for s in seeds]
+        n = len(work)
+        with torch.no_grad():
+            out = self.pipe(
+                image=work,
+                prompt_embeds=self.prompt_embeds.expand(n, -1, -1),
+                pooled_prompt_embeds=self.pooled_prompt_embeds.expand(n, -1),
+                guidance_scale=self.settings.guidance,
+                num_inference_steps=self.settings.steps,
+                height=height,
+                width=width,
+                max_area=width * height,
+                max_sequence_length=self.settings.max_sequence_length,
+                generator=generators,
+                output_type="pil",
+                _auto_resize=False,  # the input is already at its preferred (work) size
+            ).images
+        return [
+            np.asarray(edited.convert("RGB").resize((img.shape[1], img.shape[0]), PILImage.LANCZOS))
+            for edited, img in zip(out, images)
+        ]

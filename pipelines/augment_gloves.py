@@ -1,0 +1,364 @@
+"""`glovego augment-gloves`: select → regions → edit → SSIM gate → composite → labels → journal → merge.
+
+Each process (accelerate / torchrun) edits its contiguous share of the batches and journals them;
+rank 0 merges every journal into OUT_DIR once all ranks are done (spec glove-augmentation.md).
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import shutil
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+from glovego_data import __version__
+from glovego_data.atomic import atomic_write_bytes, atomic_write_json, link_or_copy
+from glovego_data.augment import selection
+from glovego_data.augment.classical import parse_glove_color, recolor_hands
+from glovego_data.augment.decision import HAND_CHANGE_MIN, HAND_SSIM_MAX
+from glovego_data.augment.flux_kontext import DEFAULT_MODEL, DEFAULT_PROMPT, GUIDANCE, MAX_SEQUENCE_LENGTH, STEPS
+from glovego_data.augment.inputs import SourceImage, check_image_file, collect_images, load_splits, read_rgb
+from glovego_data.augment.journal import JOURNAL_GLOB, JournalWriter, read_journals
+from glovego_data.augment.judge import GateSettings, judge_edit
+from glovego_data.augment.labels import apply_results, plan_new_ids
+from glovego_data.augment.preview import preview_row, write_contact_sheet
+from glovego_data.augment.provenance import edited_file_name, encode_image, is_jpeg, sha256_text
+from glovego_data.augment.regions import HandRegion, hand_regions, match_landmarks
+from glovego_data.augment.report import build_report
+from glovego_data.ehoi_coco import save_dataset
+from glovego_data.errors import GlovegoError
+
+BACKENDS = ("flux-kontext", "classical")
+WORK = ".work"
+
+
+@dataclass(frozen=True)
+class AugmentOptions:
+    ssim: float = 0.95
+    backend: str = "flux-kontext"
+    model: str = DEFAULT_MODEL
+    prompt: str = DEFAULT_PROMPT
+    fraction: float = 1.0
+    seed: int = 0
+    batch_size: int = 1
+    mode: str = "replace"
+    composite: bool = True
+    ssim_on: str = "raw"
+    lossless: bool = False
+    hand_ssim_max: float = HAND_SSIM_MAX
+    hand_change_min: float = HAND_CHANGE_MIN
+    pseudo_keypoints: bool = False
+    glove_color: str = "yellow"
+    steps: int = STEPS
+    guidance: float = GUIDANCE
+    max_sequence_length: int = MAX_SEQUENCE_LENGTH
+    work_scale: float = 1.0
+    preview: int = 0
+    restart: bool = False
+    strict: bool = False
+    compile: bool = False
+    offload: str | None = None
+
+    def output_args(self) -> dict[str, Any]:
+        """The arguments that change outputs: a journal made with others cannot be resumed."""
+        skip = {"restart", "strict", "compile", "offload", "preview"}
+        args = {k: v for k, v in asdict(self).items() if k not in skip}
+        if self.backend == "classical":
+            for key in ("model", "prompt", "steps", "guidance", "max_sequence_length", "work_scale"):
+                args.pop(key)
+        else:
+            args.pop("glove_color")
+        return args
+
+
+@dataclass
+class Progress:
+    """Callbacks the CLI fills in; the pipeline itself prints nothing."""
+
+    start: Callable[[int], None] = lambda total: None
+    advance: Callable[[int], None] = lambda n: None
+    stage: Callable[[str], None] = lambda text: None
+
+
+def check_options(in_dir: Path, out_dir: Path, options: AugmentOptions) -> None:
+    if not (0.0 < options.ssim <= 1.0):
+        raise GlovegoError(f"--ssim must be in (0, 1]; got {options.ssim:g}")
+    if not (0.0 <= options.fraction <= 1.0):
+        raise GlovegoError(f"--fraction must be in [0, 1]; got {options.fraction:g}")
+    if options.batch_size < 1:
+        raise GlovegoError(f"--batch-size must be ≥ 1; got {options.batch_size}")
+    if options.backend not in BACKENDS:
+        raise GlovegoError(f"--backend must be one of {', '.join(BACKENDS)}; got {options.backend!r}")
+    if options.mode not in ("replace", "add"):
+        raise GlovegoError(f"--mode must be replace or add; got {options.mode!r}")
+    if options.ssim_on not in ("raw", "composite"):
+        raise GlovegoError(f"--ssim-on must be raw or composite; got {options.ssim_on!r}")
+    if options.offload not in (None, "model"):
+        raise GlovegoError(f"--offload must be model; got {options.offload!r}")
+    if not in_dir.is_dir():
+        raise GlovegoError(f"{in_dir}: not a directory")
+    if out_dir.resolve() == in_dir.resolve():
+        raise GlovegoError("OUT_DIR must differ from IN_DIR")
+    parse_glove_color(options.glove_color)
+
+
+@dataclass
+class Plan:
+    sources: dict[str, SourceImage]
+    selected: list[str]
+    seeds: dict[str, int]
+    batches: list[selection.Batch]
+    preview_names: set[str] = field(default_factory=set)
+
+
+def make_plan(sources: dict[str, SourceImage], options: AugmentOptions) -> Plan:
+    selected = [n for n, s in sources.items() if s.eligible and selection.is_selected(options.seed, n, options.fraction)]
+    sizes = {n: selection.work_size(sources[n].image.width, sources[n].image.height, options.work_scale) for n in selected}
+    batches = selection.plan_batches(sizes, options.batch_size)
+    ordered = [name for batch in batches for name in batch.file_names]
+    seeds = {n: selection.image_seed(options.seed, n) for n in selected}
+    return Plan(sources, selected, seeds, batches, set(ordered[: options.preview]))
+
+
+class Editor:
+    """The backend of one process: the Kontext pipeline, or the recolour with its glove colour."""
+
+    def __init__(self, options: AugmentOptions, embeds: dict[str, Any] | None, device: Any) -> None:
+        self.kontext = None
+        if options.backend == "flux-kontext":
+            from glovego_data.augment.flux_kontext import KontextEditor, resolve_model
+
+            self.kontext = KontextEditor(_kontext_settings(options), resolve_model(options.model), embeds or {}, device)
+        self.color = parse_glove_color(options.glove_color)
+
+    def edit(self, images: list[np.ndarray], regions: list[list[HandRegion]], seeds: list[int], size: tuple[int, int]) -> list[np.ndarray]:
+        if self.kontext is not None:
+            return self.kontext.edit(images, seeds, size)
+        return [recolor_hands(img, reg, self.color, seed) for img, reg, seed in zip(images, regions, seeds)]
+
+
+def _kontext_settings(options: AugmentOptions) -> Any:
+    from glovego_data.augment.flux_kontext import KontextSettings
+
+    return KontextSettings(
+        options.model, options.prompt, options.steps, options.guidance, options.max_sequence_length,
+        options.compile, options.offload,
+    )
+
+
+def _prompt_embeds(options: AugmentOptions, out_dir: Path, state: Any) -> dict[str, Any] | None:
+    """Rank 0 encodes the prompt (or finds the cache); the others wait, then read the cache."""
+    if options.backend != "flux-kontext":
+        return None
+    from glovego_data.augment.flux_kontext import encode_prompt_cached, resolve_model
+
+    model_dir = resolve_model(options.model)
+    cache = out_dir / WORK / "prompt_embeds.safetensors"
+    embeds = encode_prompt_cached(_kontext_settings(options), model_dir, cache, state.device) if state.is_main_process else None
+    state.wait_for_everyone()
+    if embeds is None:
+        embeds = encode_prompt_cached(_kontext_settings(options), model_dir, cache, state.device)
+    return embeds
+
+
+def _provenance(options: AugmentOptions, seed: int, size: tuple[int, int]) -> dict[str, Any]:
+    kontext = options.backend == "flux-kontext"
+    return {
+        "status": None,
+        "backend": options.backend,
+        "model": options.model if kontext else None,
+        "prompt_sha256": sha256_text(options.prompt) if kontext else None,
+        "seed": seed,
+        "steps": options.steps if kontext else None,
+        "guidance": options.guidance if kontext else None,
+        "work_size": list(size) if kontext else None,
+        "ssim": None,
+        "ssim_threshold": options.ssim,
+        "ssim_on": options.ssim_on,
+        "composite": options.composite,
+        "hands": [],
+        "glovego": __version__,
+    }
+
+
+def process_batch(
+    batch: selection.Batch, plan: Plan, in_dir: Path, out_dir: Path, options: AugmentOptions, editor: Editor, detector: Any
+) -> list[dict[str, Any]]:
+    """Edit one batch and write its kept images under `.work/images/`; return its journal records."""
+    names = list(batch.file_names)
+    originals: list[np.ndarray] = []
+    alphas: list[np.ndarray | None] = []
+    regions: list[list[HandRegion]] = []
+    pseudo: list[dict[str, list[float]]] = []
+    for name in names:
+        source = plan.sources[name]
+        rgb, alpha = read_rgb(in_dir / "images" / name)
+        originals.append(rgb)
+        alphas.append(alpha)
+        needs_marks = options.pseudo_keypoints or any(not h.segmentation for h in source.hands)
+        detections = detector.detect(rgb) if (needs_marks and detector is not None) else []
+        regions.append(hand_regions(rgb, source.hands, detections, grabcut_boxes=options.backend == "classical"))
+        pseudo.append(_pseudo_keypoints(source, detections, rgb.shape) if options.pseudo_keypoints else {})
+    seeds = [plan.seeds[n] for n in names]
+    records = []
+    try:
+        raws = editor.edit(originals, regions, seeds, batch.work_size)
+        error = None
+    except Exception as exc:  # a model failure (e.g. out of memory) fails this batch only
+        if options.strict or isinstance(exc, GlovegoError):
+            raise GlovegoError(f"batch {batch.index} ({', '.join(names)}): {type(exc).__name__}: {exc}") from exc
+        raws, error = [None] * len(names), f"{type(exc).__name__}: {exc}"
+    gate = GateSettings(options.ssim, options.ssim_on, options.composite, options.hand_ssim_max, options.hand_change_min)
+    for name, rgb, alpha, regs, raw, seed, kps in zip(names, originals, alphas, regions, raws, seeds, pseudo):
+        prov = _provenance(options, seed, batch.work_size)
+        prov["hands"] = [{"id": r.ann_id, "region": r.source} for r in regs]
+        record: dict[str, Any] = {"file_name": name, "output": None, "sha256": None, "pseudo_keypoints": kps}
+        if raw is None:
+            prov.update(status="failed", error=error)
+        else:
+            judged = judge_edit(rgb, raw, regs, gate)
+            prov.update(status=judged.status, ssim=round(judged.ssim, 6), hands=[h.to_json() for h in judged.hands])
+            if judged.status == "accepted":
+                out_name = edited_file_name(name, lossless=options.lossless, mode=options.mode)
+                data = encode_image(judged.final, out_name, alpha)
+                atomic_write_bytes(out_dir / WORK / "images" / out_name, data)
+                if is_jpeg(out_name):
+                    prov["jpeg_reencoded"] = True
+                record.update(output=out_name, sha256=hashlib.sha256(data).hexdigest())
+            if name in plan.preview_names:
+                row = preview_row(rgb, raw, judged.candidate, name, judged.status, judged.ssim)
+                atomic_write_bytes(out_dir / WORK / "preview" / f"{name}.png", row)
+        record["glove_edit"] = prov
+        records.append(record)
+    return records
+
+
+def _pseudo_keypoints(source: SourceImage, detections: list[Any], shape: tuple[int, ...]) -> dict[str, list[float]]:
+    from glovego_data.augment.mediapipe_hands import pseudo_keypoints
+
+    matched = match_landmarks(source.all_hands, detections)
+    height, width = shape[:2]
+    return {
+        str(ann_id): pseudo_keypoints(marks, width, height)
+        for ann_id, marks in sorted(matched.items())
+        if source.hand_keypoint_counts.get(ann_id, 0) == 0
+    }
+
+
+def _partial_state() -> Any:
+    import torch
+    from accelerate import PartialState
+
+    return PartialState(cpu=not torch.cuda.is_available())
+
+
+def run_augment(in_dir: Path, out_dir: Path, options: AugmentOptions, progress: Progress | None = None) -> dict[str, Any] | None:
+    """Run this process's share; on rank 0 merge everything and return the report (else None)."""
+    progress = progress or Progress()
+    in_dir, out_dir = Path(in_dir), Path(out_dir)
+    check_options(in_dir, out_dir, options)
+    if options.backend == "flux-kontext":
+        from glovego_data.augment.flux_kontext import resolve_model
+
+        resolve_model(options.model)  # no weights: stop before anything is read or written
+    progress.stage("checking inputs")
+    splits = load_splits(in_dir)
+    sources = collect_images(splits)
+    for source in sources.values():
+        check_image_file(in_dir, source)
+    plan = make_plan(sources, options)
+
+    state = _partial_state()
+    args = options.output_args()
+    if state.is_main_process:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        if options.restart:
+            for path in out_dir.glob(JOURNAL_GLOB):
+                path.unlink()
+            shutil.rmtree(out_dir / WORK, ignore_errors=True)
+        read_journals(out_dir, args)  # wrong arguments: fail before any rank starts editing
+    state.wait_for_everyone()
+    done = read_journals(out_dir, args)
+    todo = [b for b in plan.batches if b.index not in done]
+    embeds = _prompt_embeds(options, out_dir, state) if todo else None
+
+    started = time.perf_counter()
+    processed = 0
+    with state.split_between_processes(todo) as mine:
+        mine = list(mine)
+        progress.start(sum(len(b.file_names) for b in mine))
+        if mine:
+            editor = Editor(options, embeds, state.device)
+            detector = _detector() if _needs_detector(plan, mine, options) else None
+            journal = JournalWriter(out_dir, state.process_index, args)
+            try:
+                for batch in mine:
+                    journal.record_batch(batch.index, process_batch(batch, plan, in_dir, out_dir, options, editor, detector))
+                    processed += len(batch.file_names)
+                    progress.advance(len(batch.file_names))
+            finally:
+                journal.close()
+                if detector is not None:
+                    detector.close()
+    seconds = time.perf_counter() - started
+    state.wait_for_everyone()
+    if not state.is_main_process:
+        return None
+    progress.stage("merging")
+    return merge(in_dir, out_dir, splits, plan, options, args, seconds, processed)
+
+
+def _needs_detector(plan: Plan, batches: list[selection.Batch], options: AugmentOptions) -> bool:
+    if options.pseudo_keypoints:
+        return True
+    return any(not h.segmentation for b in batches for n in b.file_names for h in plan.sources[n].hands)
+
+
+def _detector() -> Any:
+    from glovego_data.augment.mediapipe_hands import HandDetector
+
+    return HandDetector()
+
+
+def merge(
+    in_dir: Path, out_dir: Path, splits: dict[str, Any], plan: Plan, options: AugmentOptions,
+    args: dict[str, Any], seconds: float, processed: int,
+) -> dict[str, Any]:
+    """Rank 0: images, annotations, report and preview from the journals of every rank."""
+    done = read_journals(out_dir, args)
+    missing = [b.index for b in plan.batches if b.index not in done]
+    if missing:
+        raise GlovegoError(f"{out_dir}: batches {missing[:10]} were not finished by any process; run again to resume")
+    results: dict[str, dict[str, Any]] = {}
+    for batch in plan.batches:
+        for record in done[batch.index]["images"]:
+            results[record["file_name"]] = record
+    (out_dir / "images").mkdir(parents=True, exist_ok=True)
+    for name in plan.sources:
+        record = results.get(name)
+        accepted = record is not None and record["output"] is not None
+        if options.mode == "add" or not accepted:
+            link_or_copy(in_dir / "images" / name, out_dir / "images" / name)
+        if accepted:
+            work_file = out_dir / WORK / "images" / record["output"]
+            if hashlib.sha256(work_file.read_bytes()).hexdigest() != record["sha256"]:
+                raise GlovegoError(f"{work_file}: does not match its journal entry; run again with --restart")
+            link_or_copy(work_file, out_dir / "images" / record["output"])
+            if record["output"] != name and options.mode == "replace":
+                (out_dir / "images" / name).unlink(missing_ok=True)
+    accepted = sorted(n for n, r in results.items() if r["output"] is not None)
+    new_ids = plan_new_ids(splits, accepted) if options.mode == "add" else None
+    outputs = {name: apply_results(copy.deepcopy(ds), results, options, new_ids) for name, ds in splits.items()}
+    report = build_report(plan, results, splits, outputs, options, seconds, processed)
+    for split_name, dataset in outputs.items():
+        save_dataset(dataset, out_dir / "annotations" / split_name)
+    if options.preview:
+        rows = [out_dir / WORK / "preview" / f"{n}.png" for b in plan.batches for n in b.file_names if n in plan.preview_names]
+        write_contact_sheet([r for r in rows if r.is_file()], out_dir / "preview.png")
+    atomic_write_json(out_dir / "report.json", report)
+    return report
