@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from glovego_cli import validate
+from glovego_cli import augment, train, validate
 
 MODULES: tuple[ModuleType, ...] = (
     validate,
+    train,
+    augment,
 )

@@ -36,7 +36,7 @@ def missing_model_message(model: str) -> str:
         f"https://huggingface.co/{DEFAULT_MODEL}, download the diffusers folders "
         f"(e.g. `hf download {DEFAULT_MODEL} --exclude flux1-kontext-dev.safetensors ae.safetensors "
         "--local-dir <dir>`; the single-file flux1-kontext-dev.safetensors and ae.safetensors, ~24 GB, "
-        "are not needed), then pass --model <dir>"
+        "are not needed), then pass --model <dir> (or use --backend classical, the CPU recolour)"
     )
 
 
