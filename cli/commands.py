@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from glovego_cli import augment, train, validate
+from glovego_cli import augment, split, stats, train, validate
 
 MODULES: tuple[ModuleType, ...] = (
     validate,
+    split,
+    stats,
     train,
     augment,
 )

@@ -17,6 +17,7 @@ from transformers.loss.loss_rt_detr import RTDetrHungarianMatcher, RTDetrLoss
 from transformers.utils import ModelOutput
 
 from glovego_model.modeling.config import crop_channels, ehoi_setting, validate_ehoi_config
+from glovego_model.modeling.freeze import keep_frozen_batchnorm_eval
 from glovego_model.modeling.heads import (
     ContactCropCNN,
     DepthHead,
@@ -105,6 +106,12 @@ class EhoiHeadsMixin:
             if base.__name__.endswith("ForObjectDetection") and not issubclass(base, EhoiHeadsMixin):
                 return base
         raise TypeError(f"{cls.__name__} has no DETR-family base class")
+
+    def train(self, mode: bool = True):  # type: ignore[override]
+        """Switch mode, keeping BatchNorms of frozen modules in eval so their statistics stay put."""
+        super().train(mode)  # type: ignore[misc]
+        keep_frozen_batchnorm_eval(self)  # type: ignore[arg-type]
+        return self
 
     @torch.no_grad()
     def _init_weights(self, module: nn.Module) -> None:

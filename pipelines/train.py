@@ -1,0 +1,204 @@
+"""`glovego train`: recipe + options → data indexes → model (scratch or checkpoint, frozen parts) → trainer."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any, Sequence
+
+from glovego_data.errors import GlovegoError
+
+RECIPES_DIR = Path(__file__).resolve().parents[1] / "assets" / "recipes"
+
+
+@dataclass
+class TrainOptions:
+    """Every setting of a training run; a recipe fills some, command-line options override it."""
+
+    train_json: list[str] = field(default_factory=list)
+    val_json: str | None = None
+    output_dir: str | None = None
+    init: str = "scratch"
+    arch: str = "rt_detr_v2"
+    backbone_depth: int = 18
+    model_size: str = "default"
+    contact_modality: str = "mask+rgb+depth+kpts+fusion"
+    use_depth: bool = True
+    use_mask: bool = True
+    image_size: int = 640
+    sizes: list[int] | None = None
+    freeze: list[str] = field(default_factory=list)
+    max_steps: int = 1000
+    batch_size: int = 4
+    grad_accumulation: int = 1
+    lr: float = 1e-4
+    weight_decay: float = 1e-4
+    backbone_lr_scale: float = 0.1
+    warmup_steps: int = 100
+    schedule: str = "step"
+    min_lr_ratio: float = 0.1
+    grad_clip: float | None = None
+    ema: bool = False
+    flip: float = 0.5
+    jitter: bool = True
+    eval_every: int = 0
+    save_every: int = 0
+    keep_checkpoints: int = 2
+    log_every: int = 10
+    seed: int = 0
+    workers: int = 0
+    mixed_precision: str = "auto"
+    eval_batch_size: int = 8
+    resume: bool = False
+    wandb: bool = False
+    progress: bool = True
+    stop_after: int | None = None
+    recipe: str | None = None
+
+
+def option_names() -> list[str]:
+    return [f.name for f in fields(TrainOptions)]
+
+
+def resolve_recipe_path(name_or_path: str) -> Path:
+    """A TOML path, or the name of a bundled recipe (`ci_tiny`, `synth_pretrain`, …)."""
+    path = Path(name_or_path)
+    if path.is_file():
+        return path
+    bundled = RECIPES_DIR / f"{name_or_path.removesuffix('.toml')}.toml"
+    if bundled.is_file():
+        return bundled
+    known = sorted(p.stem for p in RECIPES_DIR.glob("*.toml"))
+    raise GlovegoError(f"--config {name_or_path}: not a file and not a bundled recipe ({', '.join(known)})")
+
+
+def load_recipe(name_or_path: str) -> dict[str, Any]:
+    """Flat keys, optionally grouped in tables ([model], [data], [train]); unknown keys are errors."""
+    path = resolve_recipe_path(name_or_path)
+    try:
+        raw = tomllib.loads(path.read_text())
+    except tomllib.TOMLDecodeError as error:
+        raise GlovegoError(f"{path}: not valid TOML: {error}") from None
+    flat: dict[str, Any] = {}
+    for key, value in raw.items():
+        if isinstance(value, dict) and key in ("model", "data", "train"):
+            flat.update(value)
+        elif key != "description":
+            flat[key] = value
+    unknown = sorted(set(flat) - set(option_names()))
+    if unknown:
+        raise GlovegoError(f"{path}: unknown recipe key(s) {unknown}; valid: {option_names()}")
+    base = path.parent
+    for key in ("train_json", "val_json"):
+        if key in flat and flat[key]:
+            values = flat[key] if isinstance(flat[key], list) else [flat[key]]
+            values = [str(Path(v) if Path(v).is_absolute() else (base / v)) for v in values]
+            flat[key] = values if key == "train_json" else values[0]
+    flat["recipe"] = str(path)
+    return flat
+
+
+def merge_options(recipe: dict[str, Any] | None, overrides: dict[str, Any]) -> TrainOptions:
+    """Defaults ← recipe ← explicit options (None means 'not given')."""
+    values: dict[str, Any] = {}
+    values.update(recipe or {})
+    values.update({k: v for k, v in overrides.items() if v is not None and not (k in ("train_json", "freeze") and not v)})
+    unknown = sorted(set(values) - set(option_names()))
+    if unknown:
+        raise TypeError(f"unknown training options {unknown}")
+    return TrainOptions(**values)
+
+
+def training_sizes(options: TrainOptions) -> tuple[int, ...]:
+    """Square sizes drawn per batch: the recipe's list, else 0.75–1.25 × image size in steps of 32
+    (480–800 for 640, as RT-DETR trains)."""
+    if options.sizes:
+        return tuple(int(s) for s in options.sizes)
+    low = max(32, int(round(options.image_size * 0.75 / 32)) * 32)
+    high = int(round(options.image_size * 1.25 / 32)) * 32
+    return tuple(range(low, high + 1, 32))
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _check_categories(json_path: str, names: list[str], expected: list[str], what: str) -> None:
+    if names != expected:
+        raise GlovegoError(f"{json_path}: categories {names} differ from {what} {expected}")
+
+
+def build_model_for(options: TrainOptions, categories: list[str]):
+    """Scratch (BatchNorm reset), an EHOI checkpoint (categories must match), or a COCO checkpoint."""
+    from glovego_model.modeling import build_model, load_model
+    from glovego_model.modeling.loading import is_ehoi_config, load_config
+
+    ehoi = dict(contact_modality=options.contact_modality, use_depth=options.use_depth, use_mask=options.use_mask,
+                image_size=[options.image_size, options.image_size])
+    if options.init == "scratch":
+        return build_model(categories, arch=options.arch, backbone_depth=options.backbone_depth,
+                           size=options.model_size, seed=options.seed, **ehoi)
+    config = load_config(options.init)
+    if is_ehoi_config(config):
+        saved = [config.id2label[i] for i in sorted(int(k) for k in config.id2label)]
+        _check_categories(options.train_json[0], categories, saved, "the checkpoint's")
+    return load_model(options.init, categories=categories, **ehoi)
+
+
+def run_train(options: TrainOptions):
+    """Train as `options` says; returns the trainer's `TrainResult`."""
+    import torch
+
+    from glovego_model.data import ConcatIndex, build_index
+    from glovego_model.engine import Trainer, TrainSettings
+    from glovego_model.modeling import freeze_modules
+    from glovego_model.modeling.freeze import resolve_freeze_names
+
+    if not options.train_json:
+        raise GlovegoError("--train-json is required (or a recipe with train_json)")
+    if not options.output_dir:
+        raise GlovegoError("--output-dir is required")
+    if os.environ.get("OMP_NUM_THREADS") is None and not torch.cuda.is_available():
+        torch.set_num_threads(max(1, min(torch.get_num_threads(), os.cpu_count() or 1)))
+    resolve_freeze_names(options.freeze)  # unknown names fail before any heavy work
+    indexes = [build_index(p) for p in options.train_json]
+    categories = indexes[0].category_names
+    for ix in indexes[1:]:
+        _check_categories(str(ix.json_path), ix.category_names, categories, f"{indexes[0].json_path}'s")
+    val_index = build_index(options.val_json) if options.val_json else None
+    if val_index is not None:
+        _check_categories(str(val_index.json_path), val_index.category_names, categories, "the training categories")
+    model = build_model_for(options, categories)
+    if options.freeze:
+        freeze_modules(model, options.freeze)
+    scratch = options.init == "scratch"
+    settings = TrainSettings(
+        output_dir=Path(options.output_dir), max_steps=options.max_steps, batch_size=options.batch_size,
+        lr=options.lr, weight_decay=options.weight_decay, backbone_lr_scale=options.backbone_lr_scale,
+        warmup_steps=options.warmup_steps, schedule=options.schedule, min_lr_ratio=options.min_lr_ratio,
+        grad_clip=options.grad_clip if options.grad_clip is not None else (1.0 if scratch else 0.1),
+        grad_accumulation=options.grad_accumulation, eval_every=options.eval_every, save_every=options.save_every,
+        keep_checkpoints=options.keep_checkpoints, log_every=options.log_every, seed=options.seed,
+        workers=options.workers, mixed_precision=options.mixed_precision, ema=options.ema,
+        sizes=training_sizes(options), flip=options.flip, jitter=options.jitter,
+        eval_batch_size=options.eval_batch_size, wandb=options.wandb, progress=options.progress,
+        stop_after=options.stop_after,
+    )
+    data = {str(ix.json_path): sha256_of(ix.json_path) for ix in indexes}
+    if val_index is not None:
+        data[str(val_index.json_path)] = sha256_of(val_index.json_path)
+    run_info = {"command": "glovego train", "arguments": {k: v for k, v in vars(options).items()},
+                "data_sha256": data, "categories": categories}
+    trainer = Trainer(model, ConcatIndex(indexes), val_index, settings, run_info, resume=options.resume)
+    return trainer.fit()
+
+
+def recipe_names(directory: Path = RECIPES_DIR) -> Sequence[str]:
+    return sorted(p.stem for p in directory.glob("*.toml"))
