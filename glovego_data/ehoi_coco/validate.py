@@ -432,6 +432,9 @@ def validate_path(path: str | Path) -> list[Violation]:
         for root in roots:
             out.extend(validate_root(root, prefix=f"{root.name}/"))
         out.extend(_package_categories(path, roots))
+        from glovego_data.split.manifest import verify_package  # late: the split package builds on this module
+
+        out.extend(verify_package(path))
     elif path.is_dir() and (path / "annotations").is_dir():
         out = validate_root(path)
     else:

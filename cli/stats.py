@@ -1,0 +1,74 @@
+"""`glovego stats PACKAGE_DIR`: the GlovEgo-HOI README table, per-split and per-category counts."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from glovego_cli.errors import run_guarded
+
+EPILOG = """Examples:
+
+  glovego stats GlovEgo-HOI/
+
+  glovego stats GlovEgo-HOI/ --json > stats.json
+
+  glovego stats GlovEgo-HOI/ --plot distributions.png
+"""
+
+
+def _tables(console: Console, stats: dict) -> None:
+    from glovego_data.split.stats import readme_rows
+
+    table = Table(title=f"{stats['package']}: #images, #hands, #EHOIs, % gloved hands")
+    for column in ("data", "split", "#images", "#hands", "#EHOIs", "% gloved", "#objects"):
+        table.add_column(column, justify="left" if column in ("data", "split") else "right")
+    for root, split, c in readme_rows(stats):
+        style = "bold" if split == "total" else None
+        table.add_row(root, split, f"{c['images']:,}", f"{c['hands']:,}", f"{c['ehois']:,}",
+                      f"{c['gloved_percent']:.1f}", f"{c['objects']:,}", style=style)
+    console.print(table)
+    cats = Table(title="annotations per category")
+    cats.add_column("category")
+    columns = [(root, split) for root, data in stats["roots"].items() for split in data["splits"]]
+    for root, split in columns:
+        cats.add_column(f"{root}\n{split}", justify="right")
+    for name in stats["total"]["categories"]:
+        cats.add_row(name, *(f"{stats['roots'][r]['splits'][s]['categories'].get(name, 0):,}" for r, s in columns))
+    console.print(cats)
+    attrs = Table(title="hands per attribute")
+    attrs.add_column("attribute")
+    for root, split in columns:
+        attrs.add_column(f"{root}\n{split}", justify="right")
+    for key, labels in stats["total"]["attributes"].items():
+        for label in labels:
+            attrs.add_row(f"{key}: {label}",
+                          *(f"{stats['roots'][r]['splits'][s]['attributes'][key][label]:,}" for r, s in columns))
+    console.print(attrs)
+
+
+def stats(
+    package: Path = typer.Argument(..., help="A GlovEgo-HOI package (synth/, real/, MANIFEST.json)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the numbers as JSON instead of tables."),
+    plot: Optional[Path] = typer.Option(None, "--plot", help="Write class and attribute distributions to this PNG."),
+) -> None:
+    """Count images, hands, EHOIs (hands in contact with a resolved active object) and gloved hands
+    per split of a package, as in the GlovEgo-HOI README, plus per-category and attribute counts."""
+    from glovego_pipelines.stats import run_stats
+
+    result = run_guarded("stats", lambda: run_stats(package, plot))
+    if as_json:
+        typer.echo(json.dumps(result, indent=2, ensure_ascii=False))
+    else:
+        _tables(Console(), result)
+    if plot is not None:
+        Console(stderr=True).print(f"plot: {plot}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("stats", epilog=EPILOG)(stats)

@@ -1,0 +1,80 @@
+"""Reading the `--synth` / `--real` dataset roots and refusing inputs a package cannot be built from,
+before anything is written."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+from glovego_data import __version__
+from glovego_data.ehoi_coco import Category, canonicalize, load_dataset, make_info
+from glovego_data.ehoi_coco.validate import validate_file
+from glovego_data.errors import GlovegoError
+from glovego_data.split.categories import category_set_label, remap_categories, union_categories
+from glovego_data.split.plan import RootInput
+
+DEFAULT_ANNOTATIONS = "annotations/all.json"
+
+
+def load_root(name: str, root_dir: Path, annotations: Path | None = None) -> RootInput:
+    """A dataset root and its annotations (`annotations/all.json` unless given), schema-checked,
+    ids canonical, every image file present."""
+    if not root_dir.is_dir():
+        raise GlovegoError(f"{root_dir}: --{name} must be a dataset root folder (with images/ and annotations/)")
+    path = annotations or root_dir / DEFAULT_ANNOTATIONS
+    if not path.is_file():
+        raise GlovegoError(f"{path}: annotation file not found (use --{name}-json to name another one)")
+    errors = [v for v in validate_file(path, check_companion=False) if v.severity == "error"]
+    if errors:
+        raise GlovegoError(
+            f"{path}: not valid EHOI-COCO ({len(errors)} error(s); first: {errors[0].where + ': ' if errors[0].where else ''}"
+            f"{errors[0].message}); run `glovego validate {path}` for the full list"
+        )
+    dataset = canonicalize(load_dataset(path))
+    if not dataset.images:
+        raise GlovegoError(f"{path}: no images — an empty input cannot be split")
+    seen: set[str] = set()
+    for image in dataset.images:
+        if image.file_name in seen:
+            raise GlovegoError(f"{path}: image {image.id}: file_name {image.file_name} is used by two images")
+        seen.add(image.file_name)
+    missing = [img.file_name for img in dataset.images if not (root_dir / "images" / img.file_name).is_file()]
+    if missing:
+        raise GlovegoError(
+            f"{root_dir / 'images'}: {len(missing)} image file(s) named in {path.name} not found "
+            f"(first: {', '.join(missing[:3])})"
+        )
+    return RootInput(name, root_dir, path, dataset)
+
+
+def check_disjoint_ids(roots: list[RootInput]) -> None:
+    """Image ids must not repeat between synth and real: the MANIFEST id lists and any joint
+    training would confuse them."""
+    if len(roots) < 2:
+        return
+    a, b = roots
+    shared = sorted({img.id for img in a.dataset.images} & {img.id for img in b.dataset.images}, key=str)
+    if shared:
+        raise GlovegoError(
+            f"{a.annotations} and {b.annotations} share {len(shared)} image id(s) "
+            f"(first: {', '.join(str(i) for i in shared[:5])}); image ids must be unique across synth and real — "
+            "renumber one input so that they do not overlap, then run split again"
+        )
+
+
+def unify(roots: list[RootInput]) -> list[Category]:
+    """One category list for every file (union, hand last) and a v1 `info` recording this command."""
+    categories = union_categories([r.dataset for r in roots])
+    label = category_set_label(categories)
+    for root in roots:
+        ds = root.dataset
+        remap_categories(ds, categories)
+        if ds.foreign:
+            segmentation = "rle" if any(isinstance(a.segmentation, dict) for a in ds.annotations) else "polygon"
+            ds.info = make_info(command="split", description=f"{root.name} data", contact_source="mixed",
+                                segmentation=segmentation)
+        else:
+            ds.info = copy.deepcopy(ds.info)
+        ds.info["ehoi"]["categories"] = label
+        ds.info["ehoi"]["created_by"] = f"glovego {__version__} split"
+    return categories

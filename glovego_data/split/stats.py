@@ -1,0 +1,96 @@
+"""Counts of a GlovEgo-HOI package: the GlovEgo-HOI README table (#images, #hands, #EHOIs,
+% gloved hands) per split and in total, plus per-category and per-attribute counts."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from glovego_data.ehoi_coco import EhoiDataset, load_dataset
+from glovego_data.errors import GlovegoError
+from glovego_data.split.options import SPLITS
+
+ROOTS: tuple[str, ...] = ("synth", "real")
+ATTRIBUTES: dict[str, dict[int, str]] = {
+    "gloves": {1: "gloved", 0: "bare", -1: "unknown"},
+    "contact_state": {1: "contact", 0: "no contact", -1: "unknown"},
+    "hand_side": {0: "left", 1: "right", -1: "unknown"},
+}
+
+
+def _percent(part: int, whole: int) -> float:
+    return round(100.0 * part / whole, 2) if whole else 0.0
+
+
+def dataset_counts(dataset: EhoiDataset) -> dict[str, Any]:
+    """One file's numbers. An EHOI is a hand in contact whose `id_obj` resolves to an object."""
+    hands = list(dataset.hands())
+    gloved = sum(1 for h in hands if h.gloves == 1)
+    ehois = sum(1 for h in hands if h.contact_state == 1 and dataset.active_object(h) is not None)
+    per_category = Counter(ann.category_id for ann in dataset.annotations)
+    return {
+        "images": len(dataset.images),
+        "hands": len(hands),
+        "ehois": ehois,
+        "gloved_hands": gloved,
+        "gloved_percent": _percent(gloved, len(hands)),
+        "objects": len(dataset.annotations) - len(hands),
+        "categories": {c.name: per_category.get(c.id, 0) for c in sorted(dataset.categories, key=lambda c: c.id)},
+        "attributes": {
+            key: {label: sum(1 for h in hands if getattr(h, key) == value) for value, label in labels.items()}
+            for key, labels in ATTRIBUTES.items()
+        },
+    }
+
+
+def _add(total: dict[str, Any], part: dict[str, Any]) -> None:
+    for key in ("images", "hands", "ehois", "gloved_hands", "objects"):
+        total[key] = total.get(key, 0) + part[key]
+    for group in ("categories",):
+        bucket = total.setdefault(group, {})
+        for name, n in part[group].items():
+            bucket[name] = bucket.get(name, 0) + n
+    attrs = total.setdefault("attributes", {})
+    for key, counts in part["attributes"].items():
+        bucket = attrs.setdefault(key, {})
+        for label, n in counts.items():
+            bucket[label] = bucket.get(label, 0) + n
+    total["gloved_percent"] = _percent(total["gloved_hands"], total["hands"])
+
+
+def _split_names(annotations: Path) -> list[str]:
+    names = [p.stem for p in annotations.glob("*.json") if not p.stem.endswith("_hands")]
+    subsets = sorted((n for n in names if n.startswith("train_") and n[6:].isdigit()), key=lambda n: int(n[6:]))
+    return [s for s in SPLITS if s in names] + subsets + sorted(set(names) - set(SPLITS) - set(subsets))
+
+
+def package_stats(package: str | Path) -> dict[str, Any]:
+    """`{"roots": {root: {"splits": {split: counts}, "total": counts}}, "total": counts}`; a root's
+    total sums train, val and test (the subsets are inside train)."""
+    package = Path(package)
+    roots = [r for r in ROOTS if (package / r / "annotations").is_dir()]
+    if not roots:
+        raise GlovegoError(f"{package}: not a GlovEgo-HOI package (no synth/annotations or real/annotations)")
+    out: dict[str, Any] = {"package": package.name, "roots": {}, "total": {}}
+    for root in roots:
+        splits = {name: dataset_counts(load_dataset(package / root / "annotations" / f"{name}.json"))
+                  for name in _split_names(package / root / "annotations")}
+        total: dict[str, Any] = {}
+        for name in SPLITS:
+            if name in splits:
+                _add(total, splits[name])
+        out["roots"][root] = {"splits": splits, "total": total}
+        _add(out["total"], total)
+    return out
+
+
+def readme_rows(stats: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
+    """(root, split, counts) rows of the README table: every split of every root, each root's total,
+    then the package total."""
+    rows: list[tuple[str, str, dict[str, Any]]] = []
+    for root, data in stats["roots"].items():
+        rows.extend((root, split, counts) for split, counts in data["splits"].items())
+        rows.append((root, "total", data["total"]))
+    rows.append(("all", "total", stats["total"]))
+    return rows

@@ -1,0 +1,72 @@
+"""`glovego split`: dataset roots in, a verified GlovEgo-HOI package out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from glovego_data.errors import GlovegoError
+from glovego_data.split.inputs import check_disjoint_ids, load_root, unify
+from glovego_data.split.keep import read_keep_args
+from glovego_data.split.options import DEFAULT_PERCENTS, SplitOptions, parse_ratios
+from glovego_data.split.package import write_package
+from glovego_data.split.plan import RootInput, plan_root
+from glovego_data.split.progress import Progress, no_progress
+
+
+@dataclass
+class SplitReport:
+    package: Path
+    manifest: dict[str, Any]
+    linked: int
+    copied: int
+
+    @property
+    def notes(self) -> list[str]:
+        return [n for root in self.manifest["roots"].values() for n in root["notes"]]
+
+
+def _check_kept_found(keep: dict[str, frozenset[str]], found: set[str]) -> None:
+    missing = sorted(set().union(*keep.values()) - found) if keep else []
+    if missing:
+        raise GlovegoError(
+            f"--keep-split: {len(missing)} image(s) of the kept lists are in no input (first: {', '.join(missing[:5])})"
+        )
+
+
+def run_split(
+    out: Path,
+    *,
+    synth: Path | None = None,
+    real: Path | None = None,
+    synth_json: Path | None = None,
+    real_json: Path | None = None,
+    percents: tuple[int, ...] = DEFAULT_PERCENTS,
+    ratios: str = "0.7,0.1,0.2",
+    seed: int = 0,
+    group_by: str = "video",
+    keep_split: tuple[str, ...] = (),
+    overwrite: bool = False,
+    progress: Progress = no_progress,
+) -> SplitReport:
+    """Load and check every input first; plan the splits; write the package atomically."""
+    if synth is None and real is None:
+        raise GlovegoError("give --synth SYNTH_DIR, --real REAL_DIR or both")
+    if out.exists() and not overwrite:
+        raise GlovegoError(f"{out}: already exists (pass --overwrite to replace it)")
+    options = SplitOptions(
+        ratios=parse_ratios(ratios), percents=tuple(percents), seed=seed, group_by=group_by,
+        keep=read_keep_args(list(keep_split)),
+    )
+    roots: list[RootInput] = []
+    if synth is not None:
+        roots.append(load_root("synth", synth, synth_json))
+    if real is not None:
+        roots.append(load_root("real", real, real_json))
+    check_disjoint_ids(roots)
+    categories = unify(roots)
+    plans = {root.name: plan_root(root, options) for root in roots}
+    _check_kept_found(options.keep, set().union(*(p.kept_found for p in plans.values())))
+    result = write_package(out, roots, plans, options, categories, overwrite=overwrite, progress=progress)
+    return SplitReport(out, result.manifest, result.linked, result.copied)

@@ -1,0 +1,16 @@
+"""`glovego stats`: a package's README table, per-split and per-category counts, and a plot."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from glovego_data.split.plot import plot_stats
+from glovego_data.split.stats import package_stats
+
+
+def run_stats(package: Path, plot: Path | None = None) -> dict[str, Any]:
+    stats = package_stats(package)
+    if plot is not None:
+        plot_stats(stats, plot)
+    return stats
