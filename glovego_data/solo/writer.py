@@ -1,0 +1,82 @@
+"""Writes `annotations/<name>.json` and its `_hands.json` incrementally (solo.md §7 row 39).
+
+Images and annotations are appended to part files as frames arrive, in id order; `finish` frames
+them with info and categories. The bytes equal `ehoi_coco.encode_dataset` of the same dataset
+(same record encoders, same separators), without ever holding the dataset in memory.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from glovego_data.ehoi_coco import Annotation, Category, Image
+from glovego_data.ehoi_coco.io import annotation_to_dict, category_to_dict, image_to_dict, info_to_dict
+
+
+def _dumps(obj: Any) -> bytes:
+    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode("utf-8")
+
+
+class _Part:
+    """A comma-separated run of JSON records in a temporary file."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.handle: BinaryIO = open(path, "wb")
+        self.empty = True
+
+    def append(self, record: dict[str, Any]) -> None:
+        if not self.empty:
+            self.handle.write(b",")
+        self.handle.write(_dumps(record))
+        self.empty = False
+
+    def close(self) -> None:
+        self.handle.close()
+
+
+class IncrementalDatasetWriter:
+    def __init__(self, root: Path, name: str) -> None:
+        self.root = root
+        self.name = name
+        self.work = root / ".work"
+        self.work.mkdir(parents=True, exist_ok=True)
+        self.images = _Part(self.work / "images.part")
+        self.annotations = _Part(self.work / "annotations.part")
+        self.hands = _Part(self.work / "hands.part")
+
+    def add_image(self, image: Image) -> None:
+        self.images.append(image_to_dict(image))
+
+    def add_annotation(self, ann: Annotation, is_hand: bool) -> None:
+        record = annotation_to_dict(ann)
+        self.annotations.append(record)
+        if is_hand:
+            self.hands.append(record)
+
+    def finish(self, info: dict[str, Any], categories: list[Category]) -> Path:
+        for part in (self.images, self.annotations, self.hands):
+            part.close()
+        head = b'{"info":' + _dumps(info_to_dict(info)) + b',"licenses":[],"images":['
+        middle = b'],"categories":' + _dumps([category_to_dict(c) for c in categories]) + b',"annotations":['
+        out_dir = self.root / "annotations"
+        out_dir.mkdir(parents=True, exist_ok=True)
+        main = out_dir / f"{self.name}.json"
+        for path, part in ((main, self.annotations), (out_dir / f"{self.name}_hands.json", self.hands)):
+            with open(path, "wb") as out:
+                out.write(head)
+                with open(self.images.path, "rb") as src:
+                    shutil.copyfileobj(src, out)
+                out.write(middle)
+                with open(part.path, "rb") as src:
+                    shutil.copyfileobj(src, out)
+                out.write(b"]}")
+        return main
+
+    def discard(self) -> None:
+        for part in (self.images, self.annotations, self.hands):
+            if not part.handle.closed:
+                part.close()
