@@ -1,0 +1,46 @@
+"""The vectorised evaluator equals a plain per-detection implementation of the spec's pseudo-code."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from plain_ehoi import plain_ehoi
+from random_ehoi import random_case
+
+from glovego_data.ehoi_coco import dataset_from_dict
+from glovego_model.evaluation import EHOI_METRICS, evaluate
+
+
+def _compare(gt_raw, records) -> None:
+    gt = dataset_from_dict(gt_raw, source="random.json")
+    ours = evaluate(gt, records, coco=False)
+    plain = plain_ehoi(gt, records)
+    for name in EHOI_METRICS:
+        expected = plain[name]
+        if expected is None:
+            assert name in ours["undefined"] and ours["ehoi"][name] == 0.0, name
+        else:
+            assert name not in ours["undefined"], name
+            assert ours["ehoi"][name] == pytest.approx(expected, abs=1e-9), name
+
+
+@pytest.mark.parametrize("seed", range(100))
+def test_random_dataset_matches_plain_implementation(seed):
+    rng = np.random.default_rng(seed)
+    coarse = seed % 2 == 0
+    gt_raw, records = random_case(rng, n_images=int(rng.integers(1, 7)), hands_per_image=float(rng.uniform(0.5, 3)),
+                                  objects_per_image=float(rng.uniform(0, 5)), n_classes=int(rng.integers(1, 4)),
+                                  coarse=coarse)
+    _compare(gt_raw, records)
+
+
+def test_more_than_100_detections_per_image_keeps_the_top_100():
+    rng = np.random.default_rng(7)
+    gt_raw, records = random_case(rng, n_images=2, hands_per_image=3, objects_per_image=4, n_classes=2, coarse=True)
+    hand = gt_raw["categories"][-1]["id"]
+    image_id = gt_raw["images"][0]["id"]
+    gt_hand = next(a for a in gt_raw["annotations"] if a["category_id"] == hand and a["image_id"] == image_id)
+    for k in range(130):
+        records.append({"image_id": image_id, "category_id": hand, "bbox": list(gt_hand["bbox"]),
+                        "score": 0.5 + (k % 5) / 100, "hand_side": k % 2, "contact_state": 0})
+    _compare(gt_raw, records)
