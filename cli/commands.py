@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from glovego_cli import augment, split, stats, train, validate
+from glovego_cli import augment, solo2coco, split, stats, train, validate
 
 MODULES: tuple[ModuleType, ...] = (
+    solo2coco,
     validate,
     split,
     stats,

@@ -272,8 +272,9 @@ def _convert_capture(
         try:
             depth = read_depth(depth_path)
         except Exception as error:
-            reason = str(error).replace(str(depth_path), "").strip(": ") or type(error).__name__
-            raise FrameError(ref.rel, depth_rel, f"cannot decode EXR ({reason})") from None
+            message, prefix = str(error), f"{depth_path}: "
+            problem = message[len(prefix):] if message.startswith(prefix + "cannot decode") else f"cannot decode EXR ({message})"
+            raise FrameError(ref.rel, depth_rel, problem) from None
         _check_size(ref, depth_rel, depth.shape, width, height)
         measurement = depth_ann.measurement or "Depth"
         work = plan.stage / ".work"
