@@ -59,27 +59,32 @@ def _add(total: dict[str, Any], part: dict[str, Any]) -> None:
     total["gloved_percent"] = _percent(total["gloved_hands"], total["hands"])
 
 
+def _is_subset(name: str) -> bool:
+    return name.startswith("train_") and name[6:].isdigit()
+
+
 def _split_names(annotations: Path) -> list[str]:
     names = [p.stem for p in annotations.glob("*.json") if not p.stem.endswith("_hands")]
-    subsets = sorted((n for n in names if n.startswith("train_") and n[6:].isdigit()), key=lambda n: int(n[6:]))
+    subsets = sorted((n for n in names if _is_subset(n)), key=lambda n: int(n[6:]))
     return [s for s in SPLITS if s in names] + subsets + sorted(set(names) - set(SPLITS) - set(subsets))
 
 
 def package_stats(package: str | Path) -> dict[str, Any]:
     """`{"roots": {root: {"splits": {split: counts}, "total": counts}}, "total": counts}`; a root's
-    total sums train, val and test (the subsets are inside train)."""
+    total sums train, val and test (the subsets are inside train), or, in a root without them, every
+    split file (e.g. `all.json`)."""
     package = Path(package)
     roots = [r for r in ROOTS if (package / r / "annotations").is_dir()]
-    if not roots:
+    if not roots or not any(_split_names(package / r / "annotations") for r in roots):
         raise GlovegoError(f"{package}: not a GlovEgo-HOI package (no synth/annotations or real/annotations)")
     out: dict[str, Any] = {"package": package.name, "roots": {}, "total": {}}
     for root in roots:
         splits = {name: dataset_counts(load_dataset(package / root / "annotations" / f"{name}.json"))
                   for name in _split_names(package / root / "annotations")}
         total: dict[str, Any] = {}
-        for name in SPLITS:
-            if name in splits:
-                _add(total, splits[name])
+        parts = [n for n in SPLITS if n in splits] or [n for n in splits if not _is_subset(n)]
+        for name in parts:
+            _add(total, splits[name])
         out["roots"][root] = {"splits": splits, "total": total}
         _add(out["total"], total)
     return out
