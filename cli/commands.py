@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from glovego_cli import augment, solo2coco, split, stats, train, validate
+from glovego_cli import augment, solo2coco, split, stats, train, validate, evaluate, infer, viz
 
 MODULES: tuple[ModuleType, ...] = (
     solo2coco,
@@ -13,4 +13,7 @@ MODULES: tuple[ModuleType, ...] = (
     stats,
     train,
     augment,
+    evaluate,
+    infer,
+    viz,
 )

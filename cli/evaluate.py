@@ -1,0 +1,88 @@
+"""`glovego eval --gt TEST.json (--predictions PRED.json | --weights RUN_DIR)`: parse and print."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from glovego_cli.errors import run_guarded
+
+EPILOG = """Examples:
+
+  glovego eval --gt real/annotations/test.json --predictions preds.json --out eval/
+
+  glovego eval --gt real/annotations/test.json --weights runs/finetune_real_100 --out eval/ --per-class
+
+  glovego eval --gt val.json --weights runs/ci_tiny/best --device cpu --batch-size 4
+"""
+
+
+def _fmt(value: Any) -> str:
+    return "—" if value is None else f"{value:.2f}"
+
+
+def metrics_table(metrics: dict[str, Any]) -> Table:
+    table = Table(title="EHOI metrics (AP@0.5, %)", title_justify="left")
+    table.add_column("metric")
+    table.add_column("value", justify="right")
+    for name, value in metrics["ehoi"].items():
+        undefined = name in metrics["undefined"]
+        label = f"[bold]{name}[/]" if name == "mAP Hand + ALL" else name
+        table.add_row(label, ("[dim]0.00 (no GT)[/]" if undefined else f"[bold]{value:.2f}[/]"
+                              if name == "mAP Hand + ALL" else f"{value:.2f}"))
+    bbox = metrics["coco"]["bbox"]
+    if bbox is not None:
+        table.add_section()
+        for key in ("AP", "AP50", "AP75"):
+            table.add_row(f"COCO bbox {key}", _fmt(bbox[key]))
+    keypoints = metrics["coco"]["keypoints"]
+    if keypoints is not None:
+        table.add_row("COCO keypoints AP", _fmt(keypoints["AP"]))
+    counts = metrics["counts"]
+    table.caption = (f"{counts['images']} images · {counts['gt_hands']} GT hands · {counts['gt_objects']} GT objects · "
+                     f"{counts['predictions']} predictions ({counts['hand_predictions']} hands)")
+    return table
+
+
+def per_class_table(metrics: dict[str, Any]) -> Table:
+    table = Table(title="Per active-object class (AP@0.5, %)", title_justify="left")
+    for column in ("class", "Hand + State", "Hand + Target Objects", "Hand + ALL", "GT hands", "pred hands"):
+        table.add_column(column, justify="left" if column == "class" else "right")
+    for name, row in metrics["per_class"].items():
+        table.add_row(name, _fmt(row["Hand + State"]), _fmt(row["Hand + Target Objects"]), _fmt(row["Hand + ALL"]),
+                      str(row["gt_hands"]), str(row["pred_hands"]))
+    return table
+
+
+def evaluate(
+    gt: Path = typer.Option(..., "--gt", help="Ground truth: an EHOI-COCO file (reference-style files are accepted)."),
+    predictions: Optional[Path] = typer.Option(None, "--predictions", help="Predictions JSON (ehoi-metrics.md §2.2), from any model."),
+    weights: Optional[Path] = typer.Option(None, "--weights", help="Our model: a run folder (best/, else final/) or a save_pretrained folder."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Folder for metrics.json, pr_<metric>.png (and predictions.json with --weights)."),
+    per_class: bool = typer.Option(False, "--per-class", help="Also print the per-object-class table."),
+    device: Optional[str] = typer.Option(None, "--device", help="With --weights: cpu, cuda, cuda:1 … (default: cuda if available)."),
+    batch_size: int = typer.Option(8, "--batch-size", min=1, help="With --weights: images per forward pass."),
+) -> None:
+    """Score a detector with the EHOI metrics of the GlovEgo-HOI paper (headline: mAP Hand + ALL).
+
+    Numbers equal the reference evaluator's (IoU 0.5, 101 recall points, its matching and
+    per-class design) without its bugs; COCO bbox and 21-keypoint AP come from pycocotools.
+    """
+    from glovego_pipelines.evaluate import run_evaluate
+
+    report = run_guarded("eval", lambda: run_evaluate(gt, predictions=predictions, weights=weights, out=out,
+                                                      device=device, batch_size=batch_size))
+    console = Console(highlight=False)
+    console.print(metrics_table(report.metrics))
+    if per_class:
+        console.print(per_class_table(report.metrics))
+    if out is not None:
+        console.print(f"[bold green]wrote[/] {out / 'metrics.json'} and {len(report.written) - 1} more file(s) in {out}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("eval", epilog=EPILOG)(evaluate)

@@ -1,0 +1,51 @@
+"""`glovego infer --weights RUN_DIR INPUT... --out DIR`: parse the options and print."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+
+from glovego_cli.errors import run_guarded
+
+EPILOG = """Examples:
+
+  glovego infer --weights runs/finetune_real_100 frames/ --out preds/
+
+  glovego infer --weights runs/finetune_real_100/best clip.mp4 photo.jpg --out preds/ --threshold 0.6
+
+  glovego infer --weights runs/x real/annotations/test.json --out preds/ --device cuda --batch-size 16
+  glovego eval --gt real/annotations/test.json --predictions preds/predictions.json
+"""
+
+
+def infer(
+    inputs: list[Path] = typer.Argument(..., help="Images, folders (searched recursively), videos, or EHOI-COCO JSONs (their images, with their ids)."),
+    weights: Path = typer.Option(..., "--weights", help="A training run folder (best/, else final/) or a save_pretrained folder."),
+    out: Path = typer.Option(..., "--out", help="Folder to create: predictions.json, pictures/, videos/."),
+    threshold: float = typer.Option(0.5, "--threshold", min=0.0, max=1.0, help="Minimum score to draw (predictions.json keeps every detection ≥ 0.05)."),
+    device: Optional[str] = typer.Option(None, "--device", help="cpu, cuda, cuda:1 … (default: cuda if available)."),
+    batch_size: int = typer.Option(8, "--batch-size", min=1, help="Images per forward pass."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace --out if it exists."),
+) -> None:
+    """Run a trained EHOI detector: machine-readable predictions plus pictures people can check.
+
+    predictions.json follows ehoi-metrics.md §2.2 (original-resolution pixels, side / contact / glove
+    probabilities, offset, associated active object, keypoints), so `glovego eval --predictions`
+    reads it unchanged. Image ids: the dataset's ids for a JSON input, else the path relative to
+    the given folder (or the file name); video frames are `<video>#<frame>`. Videos come back as
+    videos (mp4), images as JPEG pictures at their original resolution.
+    """
+    from glovego_pipelines.infer import run_infer
+
+    report = run_guarded("infer", lambda: run_infer(inputs, out, weights, threshold=threshold, device=device,
+                                                    batch_size=batch_size, overwrite=overwrite))
+    Console(highlight=False).print(
+        f"[bold green]wrote[/] {out}: {report.records} detections on {report.images} image(s) and "
+        f"{report.videos} video(s) ({report.frames} frames in all)")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("infer", epilog=EPILOG)(infer)

@@ -1,0 +1,94 @@
+"""`glovego eval`: a predictions file (any model) or our model's output, scored with the EHOI
+evaluator; `metrics.json` and precision–recall curves."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from glovego_data.atomic import atomic_write_bytes, atomic_write_json
+from glovego_data.ehoi_coco import EhoiDataset, load_dataset, read_json
+from glovego_data.errors import GlovegoError
+from glovego_model.evaluation import EhoiEvaluation, PRCurve, evaluate_detailed
+from glovego_pipelines.media import dataset_image, images_dir_of, progress_bar
+from glovego_pipelines.predict import check_categories, load_predictor, predict_records
+
+
+@dataclass
+class EvalReport:
+    evaluation: EhoiEvaluation
+    written: list[Path]
+
+    @property
+    def metrics(self) -> dict[str, Any]:
+        return self.evaluation.metrics
+
+
+def curve_file_name(metric: str) -> str:
+    """`mAP Hand + ALL` → `pr_map_hand_all.png`."""
+    return "pr_" + re.sub(r"[^a-z0-9]+", "_", metric.lower()).strip("_") + ".png"
+
+
+def run_evaluate(
+    gt_path: Path, *, predictions: Path | None = None, weights: Path | None = None, out: Path | None = None,
+    device: str | None = None, batch_size: int = 8, show_progress: bool = True,
+) -> EvalReport:
+    if (predictions is None) == (weights is None):
+        raise GlovegoError("give exactly one of --predictions PRED.json or --weights RUN_DIR")
+    gt = load_dataset(gt_path)
+    if predictions is not None:
+        records = read_json(predictions)
+        source = str(predictions)
+    else:
+        records = model_records(gt, gt_path, weights, device, batch_size, show_progress)
+        source = f"predictions of {weights}"
+    evaluation = evaluate_detailed(gt, records, source=source, gt_name=str(gt_path))
+    written: list[Path] = []
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        if weights is not None:
+            atomic_write_bytes(out / "predictions.json", json.dumps(records, allow_nan=False).encode("utf-8"))
+            written.append(out / "predictions.json")
+        atomic_write_json(out / "metrics.json", evaluation.metrics)
+        written.append(out / "metrics.json")
+        for name, curve in evaluation.curves.items():
+            path = out / curve_file_name(name)
+            atomic_write_bytes(path, plot_curve(name, curve, evaluation.metrics["ehoi"][name]))
+            written.append(path)
+    return EvalReport(evaluation=evaluation, written=written)
+
+
+def model_records(gt: EhoiDataset, gt_path: Path, weights: Path, device: str | None, batch_size: int,
+                  show_progress: bool) -> list[dict[str, Any]]:
+    """Our model over every image of `gt` (images from `<root>/images/`), associated as in §6."""
+    predictor = load_predictor(weights, device)
+    check_categories(predictor, gt, gt_path, weights)
+    images_dir = images_dir_of(gt_path)
+    hand_id = gt.hand_category_id
+    with progress_bar(show_progress) as bar:
+        task = bar.add_task("predicting", total=len(gt.images))
+        frames = ((img.id, dataset_image(gt, img, images_dir, gt_path)) for img in gt.images)
+        return predict_records(predictor, frames, hand_id, batch_size, on_batch=lambda done: bar.advance(task, len(done)))
+
+
+def plot_curve(name: str, curve: PRCurve, value: float) -> bytes:
+    """PNG bytes of one precision–recall curve (the interpolated envelope the AP averages)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot as plt
+
+    figure, axes = plt.subplots(figsize=(5, 4), dpi=120)
+    axes.step(curve.recall, curve.precision, where="post", color="#c0392b", linewidth=2)
+    axes.fill_between(curve.recall, curve.precision, step="post", alpha=0.15, color="#c0392b")
+    axes.set(xlim=(0, 1), ylim=(0, 1.02), xlabel="recall", ylabel="precision", title=f"{name}: {value:.2f}")
+    axes.grid(alpha=0.3)
+    figure.tight_layout()
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    plt.close(figure)
+    return buffer.getvalue()
