@@ -33,23 +33,19 @@ def _tables(console: Console, stats: dict) -> None:
         table.add_row(root, split, f"{c['images']:,}", f"{c['hands']:,}", f"{c['ehois']:,}",
                       f"{c['gloved_percent']:.1f}", f"{c['objects']:,}", style=style)
     console.print(table)
-    cats = Table(title="annotations per category")
-    cats.add_column("category")
-    columns = [(root, split) for root, data in stats["roots"].items() for split in data["splits"]]
-    for root, split in columns:
-        cats.add_column(f"{root}\n{split}", justify="right")
-    for name in stats["total"]["categories"]:
-        cats.add_row(name, *(f"{stats['roots'][r]['splits'][s]['categories'].get(name, 0):,}" for r, s in columns))
-    console.print(cats)
-    attrs = Table(title="hands per attribute")
-    attrs.add_column("attribute")
-    for root, split in columns:
-        attrs.add_column(f"{root}\n{split}", justify="right")
-    for key, labels in stats["total"]["attributes"].items():
-        for label in labels:
-            attrs.add_row(f"{key}: {label}",
-                          *(f"{stats['roots'][r]['splits'][s]['attributes'][key][label]:,}" for r, s in columns))
-    console.print(attrs)
+    for root, data in stats["roots"].items():
+        splits = list(data["splits"])
+        cats = Table(title=f"{root}: annotations per category")
+        cats.add_column("category / hand attribute", no_wrap=True)
+        for split in splits:
+            cats.add_column(split, justify="right")
+        for name in data["total"]["categories"]:
+            cats.add_row(name, *(f"{data['splits'][s]['categories'].get(name, 0):,}" for s in splits))
+        for key, labels in data["total"]["attributes"].items():
+            cats.add_section()
+            for label in labels:
+                cats.add_row(f"{key}={label}", *(f"{data['splits'][s]['attributes'][key][label]:,}" for s in splits))
+        console.print(cats)
 
 
 def stats(
