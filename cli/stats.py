@@ -38,7 +38,7 @@ def _tables(console: Console, stats: dict) -> None:
         cats = Table(title=f"{root}: annotations per category")
         cats.add_column("category / hand attribute", no_wrap=True)
         for split in splits:
-            cats.add_column(split, justify="right")
+            cats.add_column(split, justify="right", no_wrap=True, min_width=len(split))
         for name in data["total"]["categories"]:
             cats.add_row(name, *(f"{data['splits'][s]['categories'].get(name, 0):,}" for s in splits))
         for key, labels in data["total"]["attributes"].items():

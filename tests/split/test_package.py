@@ -110,3 +110,15 @@ def test_category_ids_are_one_union_list_in_every_file(tmp_path, generate):
                 if active is not None:
                     assert ann.category_id_obj == active.category_id
     assert [v for v in validate_path(package) if v.severity == "error"] == []
+
+
+def test_depth_files_travel_with_their_images(tmp_path):
+    from glovego_data.toy_scenes import generate_toy_dataset
+
+    generate_toy_dataset(tmp_path / "synth", n_images=8, size=(64, 64), split="all", with_masks=False)
+    package = run_split(tmp_path / "pkg", synth=tmp_path / "synth", percents=(50,)).package
+    for image in load_dataset(package / "synth/annotations/train.json").images:
+        assert (package / "synth" / image.depth_file).is_file()
+        assert (package / "synth/depth_maps" / f"map_{image.id}.png").is_file()
+    assert len(list((package / "synth/depth_mm").iterdir())) == 8
+    assert [v for v in validate_path(package) if v.severity == "error"] == []
