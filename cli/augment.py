@@ -91,11 +91,11 @@ class _progress_bar:
         return Callbacks(
             start=lambda total: self._show(description="editing", total=total, completed=0),
             advance=lambda n: self.bar.advance(self.task, n),
-            stage=lambda text: self._show(description=text),
+            stage=lambda text: self.bar.update(self.task, description=text),
         )
 
     def _show(self, **fields: Any) -> None:
-        # Started on the first message, so an early error prints no empty bar.
+        # Started when editing starts, so an error while checking inputs prints no empty bar.
         if not self.started:
             self.bar.start()
             self.started = True
