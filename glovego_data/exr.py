@@ -145,12 +145,12 @@ def _unzip(packed: bytes, raw_size: int) -> np.ndarray:
     return out
 
 
-def _zip(raw: bytes) -> bytes:
+def _zip(raw: bytes, level: int) -> bytes:
     data = np.frombuffer(raw, dtype=np.uint8)
     split = np.concatenate((data[0::2], data[1::2]))
     deltas = split.copy()
     deltas[1:] = split[1:] - split[:-1] + 128
-    return zlib.compress(deltas.tobytes(), 6)
+    return zlib.compress(deltas.tobytes(), level)
 
 
 def _decode(data: bytes) -> dict[str, np.ndarray]:
@@ -237,8 +237,11 @@ def _exr_header(channels: dict[str, np.ndarray], compression: str, width: int, h
     )
 
 
-def encode_exr(channels: dict[str, np.ndarray], compression: str = "ZIP") -> bytes:
-    """The bytes of a scanline EXR: float16 arrays become HALF channels, anything else FLOAT."""
+def encode_exr(channels: dict[str, np.ndarray], compression: str = "ZIP", zip_level: int = 6) -> bytes:
+    """The bytes of a scanline EXR: float16 arrays become HALF channels, anything else FLOAT.
+
+    `zip_level` is the zlib level (OpenEXR's default is 6); readers do not care which was used.
+    """
     if compression not in _LINES_PER_CHUNK:
         raise ValueError(f"compression must be one of {sorted(_LINES_PER_CHUNK)}, got {compression!r}")
     if not channels:
@@ -257,7 +260,7 @@ def encode_exr(channels: dict[str, np.ndarray], compression: str = "ZIP") -> byt
     chunks = []
     for y in range(0, height, lines):
         raw = rows[y : y + lines].tobytes()
-        packed = raw if compression == "NONE" else _zip(raw)
+        packed = raw if compression == "NONE" else _zip(raw, zip_level)
         if len(packed) >= len(raw):
             packed = raw
         chunks.append(struct.pack("<ii", y, len(packed)) + packed)
@@ -269,9 +272,11 @@ def encode_exr(channels: dict[str, np.ndarray], compression: str = "ZIP") -> byt
     return header + np.array(table, dtype="<u8").tobytes() + b"".join(chunks)
 
 
-def write_exr(path: str | os.PathLike[str], channels: dict[str, np.ndarray], compression: str = "ZIP") -> None:
+def write_exr(
+    path: str | os.PathLike[str], channels: dict[str, np.ndarray], compression: str = "ZIP", zip_level: int = 6
+) -> None:
     """Write a scanline EXR atomically (row 0 = top; channels stored alphabetically, as EXR requires)."""
-    atomic_write_bytes(path, encode_exr(channels, compression))
+    atomic_write_bytes(path, encode_exr(channels, compression, zip_level))
 
 
 def unity_depth_channels(depth_m: np.ndarray) -> dict[str, np.ndarray]:
@@ -281,9 +286,9 @@ def unity_depth_channels(depth_m: np.ndarray) -> dict[str, np.ndarray]:
     return {"A": np.ones_like(depth), "B": zeros, "G": zeros, "R": depth}
 
 
-def write_depth_exr(path: str | os.PathLike[str], depth_m: np.ndarray) -> None:
+def write_depth_exr(path: str | os.PathLike[str], depth_m: np.ndarray, zip_level: int = 6) -> None:
     """A depth map in Unity Perception's layout (ZIP, float32 A, B, G, R)."""
-    write_exr(path, unity_depth_channels(depth_m), "ZIP")
+    write_exr(path, unity_depth_channels(depth_m), "ZIP", zip_level)
 
 
 @lru_cache(maxsize=1)
