@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from glovego_data.ehoi_coco import dataset_from_dict, read_json
+from glovego_data.ehoi_coco import read_json
 from glovego_data.errors import GlovegoError
 from glovego_data.split.options import SPLITS
 
@@ -27,10 +27,11 @@ def read_keep_file(path: Path) -> frozenset[str]:
         if not raw or not all(isinstance(n, str) and n for n in raw):
             raise GlovegoError(f"{path}: a keep-split list must be a non-empty JSON list of image file names")
         names = [Path(n).name for n in raw]
-    elif isinstance(raw, dict) and "images" in raw:
-        names = [img.file_name for img in dataset_from_dict(raw, source=str(path)).images]
-        if not names:
-            raise GlovegoError(f"{path}: the keep-split file has no images")
+    elif isinstance(raw, dict) and isinstance(raw.get("images"), list):
+        # only `images[].file_name` matters, so any COCO-style file will do (no hand category needed)
+        names = [img.get("file_name") for img in raw["images"] if isinstance(img, dict)]
+        if not names or not all(isinstance(n, str) and n for n in names):
+            raise GlovegoError(f"{path}: every image of a keep-split file needs a file_name, and there must be one")
     else:
         raise GlovegoError(f"{path}: expected a JSON list of image file names or an EHOI-COCO file with 'images'")
     return frozenset(names)

@@ -82,6 +82,9 @@ def test_missing_inputs_files_and_kept_names(tmp_path, generate):
     keep.write_text(json.dumps(["10_1000.png", "99_1.png"]))
     with pytest.raises(GlovegoError, match=r"--keep-split: 1 image\(s\) of the kept lists are in no input \(first: 99_1.png\)"):
         run_split(out, real=tmp_path / "real", keep_split=(f"test={keep}",))
+    keep.write_text(json.dumps({"test": ["10_1000.png"]}))
+    with pytest.raises(GlovegoError, match="expected a JSON list of image file names or an EHOI-COCO file with 'images'"):
+        run_split(out, real=tmp_path / "real", keep_split=(f"test={keep}",))
     with pytest.raises(GlovegoError, match="--keep-split must look like test=FILE"):
         run_split(out, real=tmp_path / "real", keep_split=(str(keep),))
     (tmp_path / "real/images/11_1001.png").unlink()
