@@ -35,7 +35,7 @@ class InferReport:
 class _Job:
     """What to run on, as frames with their ids, and where its picture(s) go."""
 
-    label: str
+    image_id: Any  # the image's id; videos: the prefix of their frames' ids
     count: int
     frames: Callable[[], Iterator[tuple[Any, np.ndarray]]]
     picture: Path | None  # one picture per image id (images), or
@@ -97,24 +97,26 @@ def _jobs(inputs: list[Path], staging: Path, predictor: Any, weights: Path) -> l
         images_dir = images_dir_of(json_path)
         for img in dataset.images:
             jobs.append(_Job(
-                label=img.file_name, count=1, source=images_dir / img.file_name, video=None,
+                image_id=img.id, count=1, source=images_dir / img.file_name, video=None,
                 picture=staging / "pictures" / json_path.stem / f"{Path(img.file_name).stem}.jpg",
                 frames=lambda img=img, ds=dataset, d=images_dir, p=json_path: iter([(img.id, dataset_image(ds, img, d, p))]),
             ))
     for item in discover_media(media_inputs) if media_inputs else []:
         stem = str(Path(item.image_id).with_suffix(""))
         if item.kind == "image":
-            jobs.append(_Job(label=item.image_id, count=1, source=item.path, video=None,
+            jobs.append(_Job(image_id=item.image_id, count=1, source=item.path, video=None,
                              picture=staging / "pictures" / f"{stem}.jpg",
                              frames=lambda item=item: iter([(item.image_id, read_rgb(item.path))])))
         else:
-            jobs.append(_Job(label=item.image_id, count=_frame_count(item.path), source=item.path, picture=None,
+            jobs.append(_Job(image_id=item.image_id, count=_frame_count(item.path), source=item.path, picture=None,
                              video=staging / "videos" / f"{stem}.mp4",
                              frames=lambda item=item: _video_frames(item.path, item.image_id)))
-    ids = [job.label for job in jobs]
-    if len(set(ids)) != len(ids):
-        duplicate = next(i for i in ids if ids.count(i) > 1)
-        raise GlovegoError(f"{duplicate}: given twice among the inputs")
+    seen: dict[Any, Path] = {}
+    for job in jobs:
+        if job.image_id in seen:
+            raise GlovegoError(f"{job.source}: image id {job.image_id!r} is also the id of {seen[job.image_id]}; "
+                               "give each image once")
+        seen[job.image_id] = job.source
     return jobs
 
 

@@ -46,7 +46,8 @@ def evaluate_detailed(
 ) -> EhoiEvaluation:
     """`evaluate` plus the precision–recall curves behind each EHOI metric."""
     hand_id = require_hand_category(gt, gt_name)
-    predictions = list(predictions)
+    if isinstance(predictions, tuple):
+        predictions = list(predictions)
     validate_predictions(predictions, gt, source, gt_name=gt_name)
     table = ground_truth_table(gt, hand_id)
     results = ehoi_results(table, prediction_table(predictions, table.image_rank, hand_id))
