@@ -70,6 +70,7 @@ def split(
     seed: int = typer.Option(0, "--seed", help="Seed of every random choice (same seed → same package bytes)."),
     group_by: str = typer.Option("video", "--group-by", help="video | sequence | none: what keeps frames together."),
     keep_split: List[str] = typer.Option([], "--keep-split", help="SPLIT=FILE: images listed in FILE stay in SPLIT (repeatable)."),
+    real_id_offset: int = typer.Option(0, "--real-id-offset", help="Add this to every real image id (keeps orig_id) when real and synth ids overlap."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing OUT."),
 ) -> None:
     """Split synthetic and/or real data by video into train/val/test plus nested train_<p> subsets,
@@ -84,7 +85,8 @@ def split(
     with rich_progress(console) as progress:
         report = run_guarded("split", lambda: run_split(
             out, synth=synth, real=real, synth_json=synth_json, real_json=real_json, percents=tuple(percent),
-            ratios=ratios, seed=seed, group_by=group_by, keep_split=tuple(keep_split), overwrite=overwrite,
+            ratios=ratios, seed=seed, group_by=group_by, keep_split=tuple(keep_split), real_id_offset=real_id_offset,
+            overwrite=overwrite,
             progress=progress,
         ))
     _report(Console(), report.manifest)

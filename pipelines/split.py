@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from glovego_data.errors import GlovegoError
-from glovego_data.split.inputs import check_disjoint_ids, load_root, unify
+from glovego_data.split.inputs import check_disjoint_ids, load_root, offset_image_ids, unify
 from glovego_data.split.keep import read_keep_args
 from glovego_data.split.options import DEFAULT_PERCENTS, SplitOptions, parse_ratios
 from glovego_data.split.package import write_package
@@ -47,6 +47,7 @@ def run_split(
     seed: int = 0,
     group_by: str = "video",
     keep_split: tuple[str, ...] = (),
+    real_id_offset: int = 0,
     overwrite: bool = False,
     progress: Progress = no_progress,
 ) -> SplitReport:
@@ -64,6 +65,7 @@ def run_split(
         roots.append(load_root("synth", synth, synth_json))
     if real is not None:
         roots.append(load_root("real", real, real_json))
+        offset_image_ids(roots[-1], real_id_offset)
     check_disjoint_ids(roots)
     categories = unify(roots)
     plans = {root.name: plan_root(root, options) for root in roots}

@@ -47,6 +47,21 @@ def load_root(name: str, root_dir: Path, annotations: Path | None = None) -> Roo
     return RootInput(name, root_dir, path, dataset)
 
 
+def offset_image_ids(root: RootInput, offset: int) -> None:
+    """Shift a real root's image ids by `offset` (keeping `orig_id`), so they can sit beside synthetic
+    ids, which cannot move (`camera_<n>` and `map_<n>` carry them)."""
+    if offset < 0:
+        raise GlovegoError(f"--real-id-offset must be ≥ 0; got {offset}")
+    if offset == 0:
+        return
+    for image in root.dataset.images:
+        image.orig_id = image.id if image.orig_id is None else image.orig_id
+        image.id += offset
+    for ann in root.dataset.annotations:
+        ann.image_id += offset
+    root.dataset.reindex()
+
+
 def check_disjoint_ids(roots: list[RootInput]) -> None:
     """Image ids must not repeat between synth and real: the MANIFEST id lists and any joint
     training would confuse them."""
@@ -58,8 +73,16 @@ def check_disjoint_ids(roots: list[RootInput]) -> None:
         raise GlovegoError(
             f"{a.annotations} and {b.annotations} share {len(shared)} image id(s) "
             f"(first: {', '.join(str(i) for i in shared[:5])}); image ids must be unique across synth and real — "
-            "renumber one input so that they do not overlap, then run split again"
+            f"shift the real ids with --real-id-offset {_round_up(max(img.id for img in a.dataset.images))}"
         )
+
+
+def _round_up(n: int) -> int:
+    """A readable offset above `n`: the next power of ten (e.g. 8000 → 10000)."""
+    step = 10
+    while step <= n:
+        step *= 10
+    return step
 
 
 def unify(roots: list[RootInput]) -> list[Category]:

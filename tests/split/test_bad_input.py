@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from glovego_data.ehoi_coco import EhoiDataset, build_categories, make_info, save_dataset
+from glovego_data.ehoi_coco import EhoiDataset, build_categories, load_dataset, make_info, save_dataset
 from glovego_data.errors import GlovegoError
 from glovego_pipelines.split import run_split
 
@@ -20,9 +20,16 @@ def test_overlapping_image_ids_between_synth_and_real(tmp_path, generate):
     generate(tmp_path / "synth", videos=3, frames=2, synthetic=True)
     generate(tmp_path / "real", videos=3, frames=2, first_id=5)
     out = tmp_path / "pkg"
-    with pytest.raises(GlovegoError, match=r"share 2 image id\(s\) \(first: 5, 6\); image ids must be unique"):
+    with pytest.raises(GlovegoError, match=r"share 2 image id\(s\) \(first: 5, 6\); image ids must be unique "
+                       r"across synth and real — shift the real ids with --real-id-offset 10$"):
         run_split(out, synth=tmp_path / "synth", real=tmp_path / "real")
     _nothing_written(out)
+    report = run_split(out, synth=tmp_path / "synth", real=tmp_path / "real", real_id_offset=10)
+    real_ids = [i for s in ("train", "val", "test") for i in report.manifest["roots"]["real"]["splits"][s]["image_ids"]]
+    assert sorted(real_ids) == list(range(15, 21))
+    ds = load_dataset(out / "real/annotations/train.json")
+    assert all(img.orig_id == img.id - 10 for img in ds.images)
+    assert all(ann.image_id in {img.id for img in ds.images} for ann in ds.annotations)
 
 
 @pytest.mark.parametrize("percent", [0, 100, 150, -5])
