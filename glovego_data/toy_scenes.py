@@ -89,9 +89,9 @@ def _draw_hand(canvas: np.ndarray, box: _Box, side: int, glove: int, contact: in
         canvas[box.y : box.y + box.h, box.x : box.x + box.w] = patch
     else:
         _fill(canvas, box, _SKIN)
-    strip = max(4, box.w // 6)
+    strip = max(5, box.w // 4)
     strip_x = box.x if side == 1 else box.x + box.w - strip
-    canvas[box.y : box.y + box.h, strip_x : strip_x + strip] = (70, 35, 20)
+    canvas[box.y : box.y + box.h, strip_x : strip_x + strip] = (35, 20, 10)
     if contact:
         outline = 2
         canvas[box.y : box.y + outline, box.x : box.x + box.w] = 255

@@ -119,5 +119,7 @@ class Collate:
 def train_loader(index: ConcatIndex, *, batch_size: int, seed: int, start_step: int, total_steps: int,
                  augment: AugmentConfig, workers: int = 0, rank: int = 0, world: int = 1) -> DataLoader:
     sampler = StepBatchSampler(len(index), batch_size, seed, start_step, total_steps, rank, world)
+    # Its own generator: a DataLoader otherwise draws its base seed from the global torch RNG, which
+    # would shift the model's random stream (denoising noise) between a fresh and a resumed run.
     return DataLoader(TrainDataset(index, augment, seed), batch_sampler=sampler, collate_fn=Collate(augment.sizes, seed),
-                      num_workers=workers, persistent_workers=False)
+                      num_workers=workers, persistent_workers=False, generator=torch.Generator().manual_seed(seed))

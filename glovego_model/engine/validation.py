@@ -97,7 +97,7 @@ def ehoi_metrics(index: DatasetIndex, detections: list[ImageDetections]) -> dict
         return None
     hand_id = index.dataset.hand_category_id
     records = [r for det in detections for r in detections_to_records(det, hand_id)]
-    return dict(evaluate(index.dataset, records)["ehoi"])
+    return dict(evaluate(index.dataset, records, coco=False)["ehoi"])
 
 
 def validate(predictor: Any, index: DatasetIndex, batch_size: int = 8) -> dict[str, float]:

@@ -28,7 +28,13 @@ def real_json(toy_root: Path) -> Path:
     return toy_root / "annotations" / "real.json"
 
 
-def tiny_options(train_json: Path, output_dir: Path, **overrides):
+@pytest.fixture
+def tiny_options():
+    """Factory of ci_tiny options at 128² for a handful of steps (seconds per run)."""
+    return make_tiny_options
+
+
+def make_tiny_options(train_json: Path, output_dir: Path, **overrides):
     """ci_tiny at 128² for a handful of steps: exercises the real pipeline in seconds."""
     from glovego_pipelines.train import load_recipe, merge_options
 
