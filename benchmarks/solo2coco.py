@@ -1,0 +1,155 @@
+"""`glovego solo2coco` speed against the read-only floor, on generated dense and sparse SOLO exports.
+
+For each dataset (dense ≈ 80 instances per frame, sparse ≈ 5; 1280×720 with depth) it measures, in
+the same run and on the same files:
+- the floor: read every frame JSON and decode every PNG/EXR it names, single process (after one
+  untimed pass so both sides read from the page cache);
+- the conversion with 1 worker and with 2 workers (in-process `convert_solo`, wall time).
+Targets (solo.md §8): 1 worker within 2× of the floor; 2 workers ≥ 1.7× faster than 1; the 1- and
+2-worker outputs byte-identical (checked here, file by file).
+
+    python benchmarks/solo2coco.py                 # 200 frames each (several minutes on 2 cores)
+    python benchmarks/solo2coco.py --frames 20     # quick run
+    python benchmarks/solo2coco.py --json out.json --keep /tmp/bench
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import shutil
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+from rich.console import Console  # noqa: E402
+from rich.table import Table  # noqa: E402
+
+from glovego_data._cv2 import cv2  # noqa: E402
+from glovego_data.exr import read_depth  # noqa: E402
+from glovego_data.solo.convert import ConvertOptions, convert_solo  # noqa: E402
+from glovego_data.solo.generator import generate_solo  # noqa: E402
+from glovego_data.solo.mapping import load_mapping  # noqa: E402
+
+STEPS_PER_SEQUENCE = 10
+
+
+def _frame_files(root: Path) -> list[Path]:
+    return sorted(root.glob("sequence.*/step*.frame_data.json"))
+
+
+def read_floor(root: Path) -> int:
+    """Parse every frame JSON and decode every PNG/EXR it names; returns the number of files decoded."""
+    decoded = 0
+    for frame in _frame_files(root):
+        doc = json.loads(frame.read_text(encoding="utf-8"))
+        for capture in doc.get("captures") or []:
+            names = [capture.get("filename")] + [a.get("filename") for a in capture.get("annotations") or []]
+            for name in names:
+                if not name:
+                    continue
+                path = frame.parent / name
+                if path.suffix.lower() == ".exr":
+                    read_depth(path)
+                else:
+                    if cv2.imread(str(path), cv2.IMREAD_UNCHANGED) is None:
+                        raise RuntimeError(f"{path}: cannot decode")
+                decoded += 1
+    return decoded
+
+
+def _digest(root: Path) -> dict[str, str]:
+    return {
+        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and p.name != "report.json"  # the report holds timings and the worker count
+    }
+
+
+def _convert(solo: Path, out: Path, workers: int) -> float:
+    if out.exists():
+        shutil.rmtree(out)
+    options = ConvertOptions(mapping=load_mapping(None), workers=workers)
+    start = time.perf_counter()
+    report = convert_solo(solo, out, options)
+    seconds = time.perf_counter() - start
+    if report.frames_converted != len(_frame_files(solo)):
+        raise RuntimeError(f"{solo}: converted {report.frames_converted} frames, expected {len(_frame_files(solo))}")
+    return seconds
+
+
+def bench_dataset(name: str, solo: Path, work: Path, repeat: int) -> dict:
+    frames = len(_frame_files(solo))
+    read_floor(solo)  # warm the page cache
+    floor = statistics.median(_timed(lambda: read_floor(solo)) for _ in range(repeat))
+    one = statistics.median(_convert(solo, work / f"{name}_w1", 1) for _ in range(repeat))
+    two = statistics.median(_convert(solo, work / f"{name}_w2", 2) for _ in range(repeat))
+    identical = _digest(work / f"{name}_w1") == _digest(work / f"{name}_w2")
+    return {
+        "dataset": name, "frames": frames, "floor_s": floor, "w1_s": one, "w2_s": two,
+        "floor_fps": frames / floor, "w1_fps": frames / one, "w2_fps": frames / two,
+        "w1_over_floor": one / floor, "speedup_2w": one / two, "identical": identical,
+    }
+
+
+def _timed(fn) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--frames", type=int, default=200, help="frames per dataset (default 200)")
+    parser.add_argument("--width", type=int, default=1280)
+    parser.add_argument("--height", type=int, default=720)
+    parser.add_argument("--repeat", type=int, default=1, help="runs per measurement; the median is reported")
+    parser.add_argument("--only", choices=("dense", "sparse"), help="run one dataset only")
+    parser.add_argument("--keep", type=Path, help="work folder to keep (default: a temporary one, removed)")
+    parser.add_argument("--json", type=Path, help="also write the results here")
+    args = parser.parse_args()
+    console = Console()
+    work = args.keep or Path(tempfile.mkdtemp(prefix="glovego-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    sequences = max(1, -(-args.frames // STEPS_PER_SEQUENCE))
+    steps = [STEPS_PER_SEQUENCE] * sequences
+    steps[-1] = args.frames - STEPS_PER_SEQUENCE * (sequences - 1)
+    settings = {"dense": {"dense": True, "hands": (2, 2)}, "sparse": {"objects": 3, "hands": (2, 2)}}
+    results = []
+    try:
+        for name, extra in settings.items():
+            if args.only and name != args.only:
+                continue
+            solo = work / f"{name}_solo"
+            if not solo.exists():
+                start = time.perf_counter()
+                gen = generate_solo(solo, sequences=sequences, steps=steps, width=args.width, height=args.height,
+                                    seed=1, **extra)
+                per_frame = sum(len(f.instances) for f in gen.frames) / len(gen.frames)
+                console.print(f"generated {name}: {len(gen.frames)} frames, {per_frame:.1f} instances/frame "
+                              f"({time.perf_counter() - start:.0f} s)")
+            results.append(bench_dataset(name, solo, work, args.repeat))
+    finally:
+        if args.keep is None:
+            shutil.rmtree(work, ignore_errors=True)
+    table = Table(title=f"solo2coco on {args.width}×{args.height} frames with depth ({os.cpu_count()} CPUs visible)")
+    for column in ("dataset", "frames", "floor f/s", "1 worker f/s", "2 workers f/s",
+                   "1w ÷ floor time (≤ 2)", "2w speed-up (≥ 1.7)", "1w = 2w bytes"):
+        table.add_column(column, justify="right")
+    for r in results:
+        table.add_row(r["dataset"], str(r["frames"]), f"{r['floor_fps']:.1f}", f"{r['w1_fps']:.1f}", f"{r['w2_fps']:.1f}",
+                      f"{r['w1_over_floor']:.2f}", f"{r['speedup_2w']:.2f}", "yes" if r["identical"] else "NO")
+    console.print(table)
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2) + "\n")
+    if not all(r["identical"] for r in results):
+        raise SystemExit("1- and 2-worker outputs differ")
+
+
+if __name__ == "__main__":
+    main()
