@@ -116,6 +116,7 @@ class _Assembler:
         self.next_image = 1
         self.next_annotation = 1
         self.names = {c.id: c.name for c in plan.categories}
+        self.without_depth = Tally()  # a warning only when other images of the dataset have depth
         for sub in ("images", "depth_maps", "depth_mm"):
             (stage / sub).mkdir(exist_ok=True)
 
@@ -140,7 +141,9 @@ class _Assembler:
             else:
                 rep.images_copied += 1
             depth_file = None
-            if img.depth_tmp is not None:
+            if img.depth_tmp is None:
+                self.without_depth.add("images without a depth EXR (no depth files)", img.rgb_rel)
+            else:
                 os.replace(img.depth_tmp[0], self.stage / "depth_maps" / f"map_{image_id}.png")
                 depth_file = f"depth_mm/camera_{image_id}.png"
                 os.replace(img.depth_tmp[1], self.stage / depth_file)
@@ -151,18 +154,18 @@ class _Assembler:
             )
             rep.images += 1
             base = self.next_annotation - 1
-            for ann in img.annotations:
-                ann.id += base
-                ann.image_id = image_id
-                is_hand = ann.category_id == self.plan.hand_id
+            for record in img.annotations:
+                record["id"] += base
+                record["image_id"] = image_id
+                is_hand = "hand_side" in record
                 if is_hand:
-                    if ann.id_obj is not None and ann.id_obj > 0:
-                        ann.id_obj += base
+                    if record["id_obj"] > 0:
+                        record["id_obj"] += base
                         rep.ehois += 1
                     rep.hands += 1
-                    rep.gloves[ann.gloves] += 1
-                rep.annotations_per_category[self.names[ann.category_id]] += 1
-                self.writer.add_annotation(ann, is_hand)
+                    rep.gloves[record["gloves"]] += 1
+                rep.annotations_per_category[self.names[record["category_id"]]] += 1
+                self.writer.add_annotation(record, is_hand)
             self.next_annotation += len(img.annotations)
             for source in img.contact_sources:
                 rep.contact_sources[source] += 1
@@ -188,7 +191,7 @@ def convert_solo(solo_dir: str | Path, out_dir: str | Path, options: ConvertOpti
         report.category_set = plan.category_set
         writer = IncrementalDatasetWriter(stage, options.name)
         assembler = _Assembler(stage, plan, writer, report)
-        chunk = options.chunk_size or max(1, min(16, len(refs) // (options.workers * 4) or 1))
+        chunk = options.chunk_size or max(1, min(8, len(refs) // (options.workers * 8)))
         try:
             for done, result in enumerate(_results(refs, plan, options.workers, chunk), start=1):
                 if result.dataset_error is not None:
@@ -205,6 +208,8 @@ def convert_solo(solo_dir: str | Path, out_dir: str | Path, options: ConvertOpti
         except BaseException:
             writer.discard()
             raise
+        if report.depth_measurements:
+            report.warnings.merge(assembler.without_depth)
         report.contact_source = _contact_source(report.contact_sources)
         measurement = report.depth_measurements.most_common(1)[0][0] if report.depth_measurements else None
         info = make_info(

@@ -26,7 +26,7 @@ def depth_to_mm(depth_m: np.ndarray) -> np.ndarray:
 
 def write_depth_files(depth_m: np.ndarray, range_m: float, map8_path: Path, mm_path: Path) -> None:
     for path, pixels in ((map8_path, depth_to_map8(depth_m, range_m)), (mm_path, depth_to_mm(depth_m))):
-        if not cv2.imwrite(str(path), pixels):
+        if not cv2.imwrite(str(path), pixels, [cv2.IMWRITE_PNG_COMPRESSION, 1]):
             raise OSError(f"{path}: cannot write PNG")
 
 

@@ -20,6 +20,7 @@ from scipy import ndimage
 
 from glovego_data._cv2 import cv2
 from glovego_data.ehoi_coco import Annotation, box_centre
+from glovego_data.ehoi_coco.io import annotation_to_dict
 from glovego_data.masks import mask_to_polygons, mask_to_rle
 from glovego_data.solo.colors import instance_color
 from glovego_data.solo.contact import band_width, touching_objects
@@ -36,6 +37,7 @@ from glovego_data.solo.schema import (
     Frame,
     InstanceSegmentation,
     Keypoints,
+    OtherCapture,
     RGBCapture,
     UnknownAnnotation,
     as_int,
@@ -51,6 +53,7 @@ class ImageResult:
 
     sensor: str
     rgb_path: str
+    rgb_rel: str
     ext: str
     width: int
     height: int
@@ -58,7 +61,7 @@ class ImageResult:
     solo: dict[str, Any]
     depth_tmp: tuple[str, str] | None
     measurement: str | None
-    annotations: list[Annotation]
+    annotations: list[dict[str, Any]]  # encoded here (the costly rounding runs in the worker)
     contact_sources: list[str]
 
 
@@ -230,6 +233,9 @@ def _convert(ref: FrameRef, plan: ConversionPlan, result: FrameResult, written: 
     folder = plan.folders[ref.folder]
     include = plan.mapping.cameras
     captures = sorted(frame.rgb_captures, key=lambda c: c.id)
+    for other in frame.captures:
+        if isinstance(other, OtherCapture):
+            result.ignored_types[f"capture {other.type}"] += 1
     if not captures:
         result.tally.add("steps without an image", ref.rel)
     for k, capture in enumerate(captures):
@@ -330,6 +336,7 @@ def _convert_capture(
     return ImageResult(
         sensor=capture.id,
         rgb_path=str(rgb_path),
+        rgb_rel=rgb_rel,
         ext=Path(str(capture.filename)).suffix,
         width=width,
         height=height,
@@ -337,7 +344,7 @@ def _convert_capture(
         solo={"dataset": ref.folder, "sequence": ref.sequence, "step": ref.step, "frame": frame.frame, "sensor": capture.id},
         depth_tmp=depth_tmp,
         measurement=measurement,
-        annotations=annotations,
+        annotations=[annotation_to_dict(a) for a in annotations],
         contact_sources=sources,
     )
 

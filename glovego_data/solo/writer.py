@@ -12,8 +12,8 @@ import shutil
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from glovego_data.ehoi_coco import Annotation, Category, Image
-from glovego_data.ehoi_coco.io import annotation_to_dict, category_to_dict, image_to_dict, info_to_dict
+from glovego_data.ehoi_coco import Category, Image
+from glovego_data.ehoi_coco.io import category_to_dict, image_to_dict, info_to_dict
 
 
 def _dumps(obj: Any) -> bytes:
@@ -51,8 +51,8 @@ class IncrementalDatasetWriter:
     def add_image(self, image: Image) -> None:
         self.images.append(image_to_dict(image))
 
-    def add_annotation(self, ann: Annotation, is_hand: bool) -> None:
-        record = annotation_to_dict(ann)
+    def add_annotation(self, record: dict[str, Any], is_hand: bool) -> None:
+        """`record` as `ehoi_coco.io.annotation_to_dict` encodes it."""
         self.annotations.append(record)
         if is_hand:
             self.hands.append(record)

@@ -573,3 +573,12 @@ def test_39_incremental_json_equals_the_format_writer(solo: SoloBuilder, tmp_pat
     for name in ("all.json", "all_hands.json"):
         path = tmp_path / "out" / "annotations" / name
         assert encode_dataset(load_dataset(path)) == path.read_bytes()
+
+
+# report completeness ------------------------------------------------------------------------------
+def test_images_without_depth_are_counted_when_others_have_it(solo: SoloBuilder, tmp_path: Path) -> None:
+    solo.add(0, 0, basic_scene(solo), depth=np.full((48, 64), 1.0, np.float32))
+    solo.add(0, 1, basic_scene(solo))
+    report, data = run_convert(solo.root, tmp_path / "out")
+    assert _warning(report, "images without a depth EXR (no depth files)") == {"count": 1, "examples": ["sequence.0/step1.camera.png"]}
+    assert [i.get("depth_file") for i in data["images"]] == ["depth_mm/camera_1.png", None]
