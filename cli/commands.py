@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from glovego_cli import augment, solo2coco, split, stats, train, validate, evaluate, infer, viz
+from glovego_cli import augment, solo2coco, solo_generate, split, stats, train, validate, evaluate, infer, viz
 
 MODULES: tuple[ModuleType, ...] = (
     solo2coco,
+    solo_generate,
     validate,
     split,
     stats,

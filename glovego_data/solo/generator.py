@@ -15,7 +15,7 @@ import math
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -493,6 +493,7 @@ def generate_solo(
     high_ids: bool = False,
     dense: bool = False,
     overwrite: bool = False,
+    progress: Callable[[int, int], None] | None = None,
 ) -> GeneratedSolo:
     """Write a SOLO root at `out_dir` (built in `<out_dir>.tmp/`, renamed when complete).
 
@@ -504,6 +505,7 @@ def generate_solo(
     `definitions` = True (all four files), False (a crashed run), or the file names to write.
     `key_style` = `camel` (1.0) or `prototype` (snake_case keys, `rgba`, `intrinsic`, `value`,
     `…Definition` types). `dense` = ~80 small instances per frame (the benchmark's setting).
+    `progress(done, total)` is called after each step.
     """
     if id_space not in ("instanceId", "labelId", f"metadata:{OBJECT_ID_KEY}"):
         raise ValueError(f"id_space must be instanceId, labelId or metadata:{OBJECT_ID_KEY}")
@@ -535,6 +537,7 @@ def generate_solo(
                 writer.label_id(hand_label(side, glove, hand_label_style, glove_in_label))
         background = _background(np.random.default_rng([seed, 7]), width, height)
         frame_no = frame_offset
+        total = sum(per_sequence)  # step_gaps renumbers steps, never changes their count
         empty = {(int(a), int(b)) for a, b in empty_steps}
         for s in range(sequences):
             cast = _cast(np.random.default_rng([seed, s]), writer, hands=hands, objects=objects, names=names,
@@ -551,6 +554,8 @@ def generate_solo(
                 with_metadata = bool(rng.random() < metadata) and any(x.is_hand for x in shapes)
                 truths.extend(writer.frame(s, step, frame_no, shapes, rng, background, with_metadata))
                 frame_no += 1
+                if progress is not None:
+                    progress(frame_no - frame_offset, total)
         writer.definitions(total_frames=frame_no - frame_offset, total_sequences=sequences)
     return GeneratedSolo(
         root=out_dir, frames=truths, sensors=writer.sensors, labels=dict(writer.labels), object_labels=names,

@@ -282,3 +282,20 @@ def test_dense_frame(tmp_path: Path) -> None:
     assert 70 <= len(truth.instances) <= 80
     channels = read_exr(gen.root / truth.depth)
     assert sorted(channels) == ["A", "B", "G", "R"] and channels["R"].shape == (720, 1280)
+
+
+def test_cli_generates_and_refuses_to_overwrite(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from glovego_cli.main import app
+
+    out = tmp_path / "solo"
+    result = CliRunner().invoke(app, ["solo-generate", str(out), "--sequences", "1", "--steps", "2",
+                                      "--width", "160", "--height", "120", "--metadata", "0"])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in (out / "sequence.0").glob("*.frame_data.json")) == [
+        "step0.frame_data.json", "step1.frame_data.json"]
+    assert "metrics" not in json.loads((out / "sequence.0/step0.frame_data.json").read_text())
+    again = CliRunner().invoke(app, ["solo-generate", str(out)])
+    assert again.exit_code == 1
+    assert f"solo-generate: {out}: already exists; choose a new folder or pass --overwrite" in again.output

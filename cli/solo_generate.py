@@ -1,0 +1,54 @@
+"""`glovego solo-generate OUT_DIR`: parse the options and print; the work is in the pipeline."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from glovego_cli.errors import run_guarded
+
+EPILOG = """Examples:
+
+  glovego solo-generate sample_solo/
+
+  glovego solo-generate dense_solo/ --sequences 20 --steps 10 --width 1280 --height 720 --dense
+
+  glovego solo-generate geo_solo/ --metadata 0 --cameras 2 --label-style mediapipe
+"""
+
+
+def solo_generate(
+    out_dir: Path = typer.Argument(..., help="The SOLO folder to create."),
+    sequences: int = typer.Option(2, "--sequences", min=1, help="Sequences (scenario iterations)."),
+    steps: int = typer.Option(3, "--steps", min=1, help="Steps per sequence."),
+    width: int = typer.Option(640, "--width", min=32),
+    height: int = typer.Option(360, "--height", min=32),
+    seed: int = typer.Option(0, "--seed", help="Same seed, same bytes."),
+    dense: bool = typer.Option(False, "--dense", help="About 80 small instances per frame (benchmark setting)."),
+    cameras: int = typer.Option(1, "--cameras", min=1, help="RGB sensors per step."),
+    metadata: float = typer.Option(1.0, "--metadata", min=0.0, max=1.0, help="Share of frames with the interaction tag."),
+    id_space: str = typer.Option("instanceId", "--id-space", help="How id_obj names the object: instanceId, labelId, metadata:object_info.object_id."),
+    label_style: str = typer.Option("unity", "--label-style", help="Keypoint labels: unity, mediapipe, snake, camel."),
+    depth: bool = typer.Option(True, "--depth/--no-depth", help="Write the depth EXR."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace OUT_DIR if it exists."),
+) -> None:
+    """Generate a Unity Perception SOLO export of egocentric hand scenes with known ground truth.
+
+    Real SOLO 1.0 files (frame JSON, RGB and instance PNGs, depth EXR, 21-point hand template,
+    hand_object_interaction metadata) for trying `glovego solo2coco` without Unity.
+    """
+    from glovego_pipelines.solo_generate import run_solo_generate
+
+    run_guarded(
+        "solo-generate",
+        lambda: run_solo_generate(
+            out_dir, sequences=sequences, steps=steps, width=width, height=height, seed=seed, dense=dense,
+            cameras=cameras, metadata=metadata, id_space=id_space, label_style=label_style, depth=depth,
+            overwrite=overwrite,
+        ),
+    )
+
+
+def register(app: typer.Typer) -> None:
+    app.command("solo-generate", epilog=EPILOG)(solo_generate)
