@@ -38,8 +38,8 @@ class _Job:
     image_id: Any  # the image's id; videos: the prefix of their frames' ids
     count: int
     frames: Callable[[], Iterator[tuple[Any, np.ndarray]]]
-    picture: Path | None  # one picture per image id (images), or
-    video: Path | None  # one output video (videos)
+    picture: Path | None  # images: their picture
+    video: Path | None  # videos: the annotated video
     source: Path
 
 
@@ -56,34 +56,40 @@ def run_infer(
     names = dict(enumerate(predictor.category_names))
     with staging_dir(out, replace=True) as staging:
         jobs = _jobs(inputs, staging, predictor, weights)
+        images = [job for job in jobs if job.video is None]
+        videos = [job for job in jobs if job.video is not None]
+        pictures = {job.image_id: job.picture for job in images}
         records: list[dict[str, Any]] = []
-        n_frames = 0
+        n_frames = len(images)
         with progress_bar(show_progress) as bar:
             task = bar.add_task("inferring", total=sum(job.count for job in jobs))
-            for job in jobs:
-                writer = _VideoOut(job.video, job.source) if job.video is not None else None
+
+            def save_pictures(done: list[tuple[Any, np.ndarray, list[dict[str, Any]]]]) -> None:
+                for image_id, pixels, recs in done:
+                    _save_picture(draw_ehoi(pixels, recs, names, hand_id, threshold=threshold), pictures[image_id])
+                bar.advance(task, len(done))
+
+            if images:  # one stream, so batches span images
+                frames = (frame for job in images for frame in job.frames())
+                records.extend(predict_records(predictor, frames, hand_id, batch_size, on_batch=save_pictures))
+            for job in videos:
+                writer = _VideoOut(job.video, job.source)
                 try:
-                    def on_batch(done: list[tuple[Any, np.ndarray, list[dict[str, Any]]]], job: _Job = job) -> None:
-                        for image_id, pixels, recs in done:
-                            picture = draw_ehoi(pixels, recs, names, hand_id, threshold=threshold)
-                            if writer is not None:
-                                writer.write(picture)
-                            else:
-                                _save_picture(picture, job.picture)
+                    def write_frames(done: list[tuple[Any, np.ndarray, list[dict[str, Any]]]],
+                                     writer: _VideoOut = writer) -> None:
+                        for _, pixels, recs in done:
+                            writer.write(draw_ehoi(pixels, recs, names, hand_id, threshold=threshold))
                         bar.advance(task, len(done))
 
-                    records.extend(predict_records(predictor, job.frames(), hand_id, batch_size, on_batch=on_batch))
-                    n_frames += writer.frames if writer is not None else job.count
+                    records.extend(predict_records(predictor, job.frames(), hand_id, batch_size, on_batch=write_frames))
+                    n_frames += writer.frames
                 finally:
-                    if writer is not None:
-                        writer.close()
+                    writer.close()
         (staging / "predictions.json").write_bytes(json.dumps(records, allow_nan=False).encode("utf-8"))
-    return InferReport(out=out, images=sum(1 for j in jobs if j.video is None), videos=sum(1 for j in jobs if j.video),
-                       frames=n_frames, records=len(records))
+    return InferReport(out=out, images=len(images), videos=len(videos), frames=n_frames, records=len(records))
 
 
-def _save_picture(picture: np.ndarray, path: Path | None) -> None:
-    assert path is not None
+def _save_picture(picture: np.ndarray, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     PILImage.fromarray(picture).save(path, quality=JPEG_QUALITY)
 
