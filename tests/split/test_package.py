@@ -122,3 +122,25 @@ def test_depth_files_travel_with_their_images(tmp_path):
         assert (package / "synth/depth_maps" / f"map_{image.id}.png").is_file()
     assert len(list((package / "synth/depth_mm").iterdir())) == 8
     assert [v for v in validate_path(package) if v.severity == "error"] == []
+
+
+def test_a_solo2coco_export_packages_and_validates(tmp_path):
+    """The real chain: a generated SOLO export → solo2coco → split; Unity sequences stay whole."""
+    from glovego_data.solo.convert import ConvertOptions, convert_solo
+    from glovego_data.solo.generator import generate_solo
+    from glovego_data.solo.mapping import load_mapping
+
+    generate_solo(tmp_path / "solo", sequences=6, steps=2, width=128, height=96, seed=0)
+    convert_solo(tmp_path / "solo", tmp_path / "synth", ConvertOptions(mapping=load_mapping(None)))
+    source = load_dataset(tmp_path / "synth/annotations/all.json")
+    package = run_split(tmp_path / "pkg", synth=tmp_path / "synth", percents=(50,), group_by="sequence").package
+    assert [v for v in validate_path(package) if v.severity == "error"] == []
+    seen: dict[str, str] = {}
+    for split in SPLITS:
+        for image in load_dataset(package / "synth/annotations" / f"{split}.json").images:
+            sequence = f"{image.solo['dataset']}/sequence.{image.solo['sequence']}"
+            assert seen.setdefault(sequence, split) == split, "a Unity sequence straddles two splits"
+            assert (package / "synth" / image.depth_file).is_file()
+    assert len(seen) == 6
+    hands = sum(len(list(load_dataset(package / "synth/annotations" / f"{s}.json").hands())) for s in SPLITS)
+    assert hands == len(list(source.hands()))
