@@ -3,15 +3,19 @@ lossless uint16 millimetres."""
 
 from __future__ import annotations
 
+import struct
+import zlib
 from pathlib import Path
 
 import numpy as np
 
 from glovego_data._cv2 import cv2
 
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
 
 def depth_to_map8(depth_m: np.ndarray, range_m: float) -> np.ndarray:
-    """`round(255 · min(d, R) / R)`, far = bright; no geometry (0, negative, non-finite) → 255."""
+    """`round(255 · min(d, R) / R)`, far = bright; no geometry (0, negative, NaN) → 255."""
     valid = np.isfinite(depth_m) & (depth_m > 0)
     scaled = np.rint(np.minimum(np.where(valid, depth_m, range_m), range_m) * (255.0 / range_m))
     return scaled.astype(np.uint8)
@@ -24,10 +28,31 @@ def depth_to_mm(depth_m: np.ndarray) -> np.ndarray:
     return mm.astype(np.uint16)
 
 
+def _chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def encode_gray_png(pixels: np.ndarray) -> bytes:
+    """A grayscale 8- or 16-bit PNG, unfiltered rows, zlib level 1.
+
+    Why not `cv2.imwrite`: libpng's adaptive row filtering costs ~13 ms per 1280×720 image whatever
+    the compression level; smooth depth compresses well without it, in a third of the time.
+    """
+    if pixels.ndim != 2 or pixels.dtype not in (np.uint8, np.uint16):
+        raise ValueError(f"expected an H×W uint8 or uint16 array, got {pixels.dtype} {pixels.shape}")
+    height, width = pixels.shape
+    bits = 16 if pixels.dtype == np.uint16 else 8
+    data = pixels.astype(">u2", copy=False) if bits == 16 else pixels
+    rows = np.zeros((height, 1 + width * data.itemsize), dtype=np.uint8)  # filter byte 0 = none
+    rows[:, 1:] = np.ascontiguousarray(data).view(np.uint8).reshape(height, -1)
+    header = struct.pack(">IIBBBBB", width, height, bits, 0, 0, 0, 0)
+    return (_PNG_SIGNATURE + _chunk(b"IHDR", header) + _chunk(b"IDAT", zlib.compress(rows.tobytes(), 1))
+            + _chunk(b"IEND", b""))
+
+
 def write_depth_files(depth_m: np.ndarray, range_m: float, map8_path: Path, mm_path: Path) -> None:
-    for path, pixels in ((map8_path, depth_to_map8(depth_m, range_m)), (mm_path, depth_to_mm(depth_m))):
-        if not cv2.imwrite(str(path), pixels, [cv2.IMWRITE_PNG_COMPRESSION, 1]):
-            raise OSError(f"{path}: cannot write PNG")
+    map8_path.write_bytes(encode_gray_png(depth_to_map8(depth_m, range_m)))
+    mm_path.write_bytes(encode_gray_png(depth_to_mm(depth_m)))
 
 
 def read_depth_mm(path: str | Path) -> np.ndarray:

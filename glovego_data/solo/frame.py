@@ -117,13 +117,13 @@ def _check_size(ref: FrameRef, rel: str, shape: tuple[int, ...], width: int, hei
 # ----- instance masks ------------------------------------------------------------------------------
 
 def _native_key(rgba: tuple[int, ...]) -> int:
-    """The uint32 a little-endian view of RGBA bytes gives (R lowest); internal to this module."""
+    """The uint32 a little-endian view of OpenCV's BGRA bytes gives; internal to this module."""
     r, g, b, a = rgba
-    return int(r) | (int(g) << 8) | (int(b) << 16) | (int(a) << 24)
+    return int(b) | (int(g) << 8) | (int(r) << 16) | (int(a) << 24)
 
 
 def _decode_mask(ref: FrameRef, path: Path, rel: str, width: int, height: int) -> np.ndarray:
-    """The instance PNG as H×W native uint32 colour keys."""
+    """The instance PNG as H×W native uint32 colour keys (all four channels compared)."""
     pixels = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
     if pixels is None:
         raise FrameError(ref.rel, rel, f"cannot decode {_format_name(path)} (OpenCV could not read the file)")
@@ -131,35 +131,41 @@ def _decode_mask(ref: FrameRef, path: Path, rel: str, width: int, height: int) -
     if pixels.dtype != np.uint8:
         raise FrameError(ref.rel, rel, f"cannot decode {_format_name(path)} (expected 8-bit channels, got {pixels.dtype})")
     if pixels.ndim == 2:
-        pixels = cv2.cvtColor(pixels, cv2.COLOR_GRAY2RGBA)
+        pixels = cv2.cvtColor(pixels, cv2.COLOR_GRAY2BGRA)
     elif pixels.shape[2] == 3:
-        pixels = cv2.cvtColor(pixels, cv2.COLOR_BGR2RGBA)
-    else:
-        pixels = cv2.cvtColor(pixels, cv2.COLOR_BGRA2RGBA)
+        pixels = cv2.cvtColor(pixels, cv2.COLOR_BGR2BGRA)
     return np.ascontiguousarray(pixels).view(np.uint32)[..., 0]
 
 
-def _label_image(keys: np.ndarray, instance_keys: np.ndarray) -> np.ndarray:
-    """H×W int32: k+1 where the pixel has `instance_keys[k]`, 0 elsewhere (one lookup per pixel)."""
+def _label_image(keys: np.ndarray, instance_keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(H×W int32 labels: k+1 where the pixel has `instance_keys[k]`, 0 elsewhere; the keys of
+    foreground pixels no entry lists). Only non-background pixels are looked up, once each."""
     global _RGB_LUT
+    flat = keys.ravel()
+    foreground = np.flatnonzero(flat != _BACKGROUND_KEY)
+    fg_keys = flat[foreground]
     rgb = instance_keys & 0xFFFFFF
-    if len(np.unique(rgb)) != len(rgb):  # two instances differ only in alpha: a sorted search instead
+    if len(instance_keys) == 0:
+        found = np.zeros(len(fg_keys), np.int32)
+    elif len(np.unique(rgb)) != len(rgb) or len(rgb) >= 0xFFFF:  # colours differing only in alpha
         order = np.argsort(instance_keys, kind="stable")
         sorted_keys = instance_keys[order]
-        pos = np.clip(np.searchsorted(sorted_keys, keys), 0, len(sorted_keys) - 1)
-        hit = sorted_keys[pos] == keys
-        return np.where(hit, order[pos] + 1, 0).astype(np.int32)
-    if _RGB_LUT is None:
-        _RGB_LUT = np.zeros(1 << 24, dtype=np.int32)
-    lut = _RGB_LUT
-    lut[rgb] = np.arange(1, len(rgb) + 1, dtype=np.int32)
-    try:
-        labels = lut[keys & 0xFFFFFF]
-    finally:
-        lut[rgb] = 0
-    alpha = np.concatenate(([0], instance_keys >> 24)).astype(np.uint32)
-    labels[alpha[labels] != (keys >> 24)] = 0
-    return labels
+        pos = np.clip(np.searchsorted(sorted_keys, fg_keys), 0, len(sorted_keys) - 1)
+        found = np.where(sorted_keys[pos] == fg_keys, order[pos] + 1, 0).astype(np.int32)
+    else:
+        if _RGB_LUT is None:
+            _RGB_LUT = np.zeros(1 << 24, dtype=np.uint16)
+        lut = _RGB_LUT
+        lut[rgb] = np.arange(1, len(rgb) + 1, dtype=np.uint16)
+        try:
+            found = lut[fg_keys & 0xFFFFFF].astype(np.int32)
+        finally:
+            lut[rgb] = 0
+        alpha = np.concatenate(([0], instance_keys >> 24)).astype(np.uint32)
+        found[alpha[found] != (fg_keys >> 24)] = 0
+    labels = np.zeros(flat.shape, np.int32)
+    labels[foreground] = found
+    return labels.reshape(keys.shape), fg_keys[found == 0]
 
 
 # ----- the frame ---------------------------------------------------------------------------------------
@@ -301,8 +307,7 @@ def _convert_capture(
         entries = [v for v in seg_ann.instances if v.instance_id >= 0]
         colors = [tuple(v.color) + (255,) * (4 - len(v.color)) if v.color else instance_color(v.instance_id) for v in entries]
         instance_keys = np.array([_native_key(c[:4]) for c in colors], dtype=np.uint32)
-        labels = _label_image(keys, instance_keys) if len(entries) else np.zeros(keys.shape, np.int32)
-        unlisted = keys[(labels == 0) & (keys != _BACKGROUND_KEY)]
+        labels, unlisted = _label_image(keys, instance_keys)
         if unlisted.size:
             result.tally.add("mask colours no JSON entry lists (pixels ignored)", seg_rel, len(np.unique(unlisted)))
         slices = ndimage.find_objects(labels, max_label=len(entries)) if len(entries) else []

@@ -261,3 +261,14 @@ def test_real_samples_boxes_and_areas_from_the_masks(sample: str, shared_fixture
     assert with_masks > 0
     assert [str(v) for v in validate_path(tmp_path / "out")] == []
     COCO(str(tmp_path / "out" / "annotations" / "all.json"))
+
+
+def test_depth_png_encoder_round_trips() -> None:
+    from glovego_data.solo.depth_outputs import encode_gray_png
+    import io
+
+    rng = np.random.default_rng(0)
+    for pixels in (rng.integers(0, 65535, (7, 5), dtype=np.uint16), rng.integers(0, 255, (3, 9), dtype=np.uint8)):
+        decoded = np.array(PILImage.open(io.BytesIO(encode_gray_png(pixels))))
+        assert decoded.dtype.itemsize == pixels.dtype.itemsize or decoded.dtype == np.int32
+        assert np.array_equal(decoded.astype(np.int64), pixels.astype(np.int64))
