@@ -27,13 +27,11 @@ def solo2coco(
     skip_bad: bool = typer.Option(False, "--skip-bad", help="Skip unreadable frames (listed in the report and skipped.json) instead of stopping."),
     mask_format: str = typer.Option("polygon", "--mask-format", help="polygon (default) or rle."),
     name: str = typer.Option("all", "--name", help="Annotation file name: annotations/<name>.json and <name>_hands.json."),
-    depth_range: Optional[float] = typer.Option(None, "--depth-range", help="Metres mapped to 255 in depth_maps/ (default 5.0, or [depth] range_m)."),
+    depth_range: Optional[float] = typer.Option(None, "--depth-range", help="Metres mapped to 255 in depth_maps/ (default 5.0, or \\[depth] range_m)."),
 ) -> None:
     """Convert a Unity Perception SOLO export into an EHOI-COCO dataset.
 
-    Hands, side, glove, contact and active object come from the labels and the metadata labeler
-    (or mask geometry); boxes, masks and areas from the instance segmentation; 21 MediaPipe
-    keypoints; depth maps; a report with every count (also in OUT_DIR/report.json).
+    Hands, side, glove, contact and active object come from the labels and the metadata labeler (or mask geometry); boxes, masks and areas from the instance segmentation; 21 MediaPipe keypoints; depth maps; a report with every count (also in OUT_DIR/report.json).
     """
     from glovego_pipelines.solo2coco import run_solo2coco
 
