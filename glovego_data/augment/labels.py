@@ -69,9 +69,16 @@ def _set_pseudo(ann: Any, record: dict[str, Any]) -> None:
 
 
 def apply_results(
-    dataset: EhoiDataset, results: dict[str, dict[str, Any]], options: Any, new_ids: NewIds | None = None
+    dataset: EhoiDataset,
+    results: dict[str, dict[str, Any]],
+    options: Any,
+    new_ids: NewIds | None = None,
+    unselected_keypoints: dict[str, dict[str, list[float]]] | None = None,
 ) -> EhoiDataset:
-    """Update a (copied) split in place from the per-image journal records and return it."""
+    """Update a (copied) split in place from the per-image journal records and return it.
+
+    `unselected_keypoints`: pseudo-keypoints of images that were not edited (file_name → by hand id).
+    """
     glove_info = glove_augmentation_info(
         backend=options.backend,
         model=options.model if options.backend == "flux-kontext" else None,
@@ -86,6 +93,10 @@ def apply_results(
     for img in list(dataset.images):
         record = results.get(img.file_name)
         if record is None:
+            kps = (unselected_keypoints or {}).get(img.file_name)
+            for ann in by_image.get(img.id, []) if kps else []:
+                if dataset.is_hand(ann):
+                    _set_pseudo(ann, {"pseudo_keypoints": kps})
             continue
         anns = sorted(by_image.get(img.id, []), key=lambda a: a.id)
         for ann in anns:

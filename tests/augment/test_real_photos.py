@@ -105,3 +105,24 @@ def test_classical_run_on_real_photos(tmp_path: Path, shared_fixtures: Path) -> 
     assert (out / "preview.png").is_file()
     saved = json.loads((out / "report.json").read_text())
     assert saved["gloved_hands_after"]["gloved"] == 1
+
+
+def test_pseudo_keypoints_on_images_not_edited(tmp_path: Path, shared_fixtures: Path) -> None:
+    from glovego_data.ehoi_coco import save_dataset
+    from glovego_pipelines.augment_gloves import AugmentOptions, run_augment
+
+    root = fixture_root(tmp_path / "in", shared_fixtures)
+    data = load_dataset(root / "annotations" / "all.json")
+    for ann in data.hands():
+        ann.gloves = 1  # nothing is eligible, so nothing is edited
+    save_dataset(data, root / "annotations" / "all.json")
+    out = tmp_path / "out"
+    report = run_augment(root, out, AugmentOptions(backend="classical", pseudo_keypoints=True))
+    assert report["selected"] == 0
+    result = load_dataset(out / "annotations" / "all.json")
+    assert [(a.id, a.num_keypoints, a.keypoints_source) for a in result.hands()] == [
+        (1, 21, "mediapipe"), (2, 21, "mediapipe"), (3, 21, "mediapipe")
+    ]
+    assert all(img.glove_edit is None for img in result.images)
+    for name in ("tfjs_hands.jpg", "thumbs-up.png"):
+        assert (out / "images" / name).stat().st_ino == (root / "images" / name).stat().st_ino  # hard link
