@@ -25,9 +25,9 @@ class TrainOptions:
     arch: str = "rt_detr_v2"
     backbone_depth: int = 18
     model_size: str = "default"
-    contact_modality: str = "mask+rgb+depth+kpts+fusion"
-    use_depth: bool = True
-    use_mask: bool = True
+    contact_modality: str | None = None  # None: the checkpoint's, else mask+rgb+depth+kpts+fusion
+    use_depth: bool | None = None
+    use_mask: bool | None = None
     image_size: int = 640
     sizes: list[int] | None = None
     freeze: list[str] = field(default_factory=list)
@@ -142,6 +142,7 @@ def build_model_for(options: TrainOptions, categories: list[str]):
 
     ehoi = dict(contact_modality=options.contact_modality, use_depth=options.use_depth, use_mask=options.use_mask,
                 image_size=[options.image_size, options.image_size])
+    ehoi = {k: v for k, v in ehoi.items() if v is not None}
     if options.init == "scratch":
         return build_model(categories, arch=options.arch, backbone_depth=options.backbone_depth,
                            size=options.model_size, seed=options.seed, **ehoi)

@@ -38,14 +38,20 @@ class ContactCropCNN(nn.Module):
         return self.classifier(self.stages(crops).mean(dim=(2, 3))).squeeze(-1)
 
 
+def dense_branch(channels: int, out_channels: int, width: int = 64) -> nn.Sequential:
+    """1×1 squeeze, one 3×3 conv, 1×1 projection: dense heads stay cheap at stride 8."""
+    return nn.Sequential(
+        nn.Conv2d(channels, width, 1), nn.ReLU(), nn.Conv2d(width, width, 3, padding=1), nn.ReLU(),
+        nn.Conv2d(width, out_channels, 1),
+    )
+
+
 class DepthHead(nn.Module):
     """Dense depth at stride 8 from the encoder's finest map: sigmoid → depth ÷ range."""
 
     def __init__(self, channels: int) -> None:
         super().__init__()
-        self.layers = nn.Sequential(
-            nn.Conv2d(channels, channels, 3, padding=1), nn.ReLU(), nn.Conv2d(channels, 1, 1)
-        )
+        self.layers = dense_branch(channels, 1)
 
     def forward(self, feature: torch.Tensor) -> torch.Tensor:
         return torch.sigmoid(self.layers(feature))
@@ -56,9 +62,7 @@ class MaskHead(nn.Module):
 
     def __init__(self, channels: int, d_model: int, mask_dim: int) -> None:
         super().__init__()
-        self.pixel_embed = nn.Sequential(
-            nn.Conv2d(channels, channels, 3, padding=1), nn.ReLU(), nn.Conv2d(channels, mask_dim, 1)
-        )
+        self.pixel_embed = dense_branch(channels, mask_dim)
         self.query_embed = QueryMLP(d_model, mask_dim)
 
     def forward(self, hidden: torch.Tensor, feature: torch.Tensor) -> torch.Tensor:

@@ -84,9 +84,12 @@ def load_model(init: str, *, categories: Sequence[str] | None = None, **ehoi: An
         config.label2id = {name: i for i, name in enumerate(categories)}
         config.num_labels = len(categories)
         ehoi.setdefault("arch", config.model_type)
+    before = {k: getattr(config, k, None) for k in EHOI_DEFAULTS}
     apply_ehoi_settings(config, **{k: v for k, v in ehoi.items() if v is not None})
+    # A changed head layout (e.g. another contact modality) re-initialises only the heads it changes.
+    reshaped = any(before[k] != getattr(config, k) for k in ("ehoi_contact_modality", "ehoi_use_depth", "ehoi_use_mask"))
     cls = model_class_for(config)
-    return cls.from_pretrained(path, config=config, local_files_only=True, ignore_mismatched_sizes=coco)
+    return cls.from_pretrained(path, config=config, local_files_only=True, ignore_mismatched_sizes=coco or reshaped)
 
 
 __all__ = ["EHOI_DEFAULTS", "build_model", "is_ehoi_config", "load_config", "load_model", "reset_batch_norms",
