@@ -122,3 +122,24 @@ def test_run_rejects_below_threshold(tiny_kontext: Path, tmp_path: Path) -> None
             assert img.glove_edit["status"] == "rejected_ssim" and img.glove_edit["ssim"] < 1.0
             assert not any(h["gloved"] for h in img.glove_edit["hands"])
     assert report["gloved_hands_after"] == report["gloved_hands_before"]
+
+
+def test_model_resolves_from_local_hub_cache_only(tiny_kontext: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A hub id loads from the local hub cache (local_files_only); an unknown one gets the licence text."""
+    import shutil
+
+    import huggingface_hub.constants
+
+    from glovego_data.augment.flux_kontext import resolve_model
+    from glovego_data.errors import GlovegoError
+
+    cache = tmp_path / "hub"
+    commit = "0" * 40
+    repo = cache / "models--tiny--kontext"
+    shutil.copytree(tiny_kontext, repo / "snapshots" / commit)
+    (repo / "refs").mkdir(parents=True)
+    (repo / "refs" / "main").write_text(commit)
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_CACHE", str(cache))
+    assert resolve_model("tiny/kontext") == repo / "snapshots" / commit
+    with pytest.raises(GlovegoError, match="accept the licence for black-forest-labs/FLUX.1-Kontext-dev"):
+        resolve_model("black-forest-labs/FLUX.1-Kontext-dev")
