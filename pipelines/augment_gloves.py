@@ -250,6 +250,16 @@ def _pseudo_keypoints(source: SourceImage, detections: list[Any], shape: tuple[i
     }
 
 
+def _link_side_folders(in_dir: Path, out_dir: Path) -> None:
+    """Depth maps and any other folder of the root travel along (hard links), so it stays complete."""
+    for folder in sorted(p for p in in_dir.iterdir() if p.is_dir() and p.name not in ("images", "annotations")):
+        if out_dir.resolve().is_relative_to(folder.resolve()):
+            continue
+        for src in sorted(folder.rglob("*")):
+            if src.is_file():
+                link_or_copy(src, out_dir / src.relative_to(in_dir))
+
+
 def _unselected_keypoints(in_dir: Path, plan: Plan, results: dict[str, Any]) -> dict[str, dict[str, list[float]]]:
     """`--pseudo-keypoints` on images that were not edited (MediaPipe ~16 ms per image, rank 0)."""
     todo = [s for n, s in plan.sources.items() if n not in results and any(c == 0 for c in s.hand_keypoint_counts.values())]
@@ -364,6 +374,7 @@ def merge(
             link_or_copy(work_file, out_dir / "images" / record["output"])
             if record["output"] != name and options.mode == "replace":
                 (out_dir / "images" / name).unlink(missing_ok=True)
+    _link_side_folders(in_dir, out_dir)
     accepted = sorted(n for n, r in results.items() if r["output"] is not None)
     new_ids = plan_new_ids(splits, accepted) if options.mode == "add" else None
     extra = _unselected_keypoints(in_dir, plan, results) if options.pseudo_keypoints else {}

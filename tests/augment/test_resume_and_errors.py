@@ -135,11 +135,14 @@ def test_add_mode_lossless_and_mask_regions(tmp_path: Path) -> None:
     hand_ann = hand(7, 0, [30, 30, 50, 60], segmentation=polygon_of_box(34, 34, 42, 52))
     gloved = hand(8, 0, [100, 30, 40, 40], gloves=1)
     write_root(root, [("5_1.jpg", rgb, [hand_ann, gloved]), ("6_1.png", drawn_scene(160, 120, [], seed=4), [])])
+    (root / "depth_maps").mkdir()
+    (root / "depth_maps" / "map_1.png").write_bytes(b"depth")
     src = load_dataset(root / "annotations" / "all.json")
     obj = next(a for a in src.annotations if not src.is_hand(a))
     out = tmp_path / "out"
     run_augment(root, out, AugmentOptions(backend="classical", ssim=0.5, mode="add", lossless=True, glove_color="blue-nitrile"))
     data = load_dataset(out / "annotations" / "all.json")
+    assert (out / "depth_maps" / "map_1.png").read_bytes() == b"depth"
     names = sorted(i.file_name for i in data.images)
     assert names == ["5_1-glove.png", "5_1.jpg", "6_1.png"]
     copy = next(i for i in data.images if i.file_name == "5_1-glove.png")
