@@ -110,99 +110,115 @@ def _pairs(det_keys: np.ndarray, gt_keys_sorted: np.ndarray) -> tuple[np.ndarray
     return pair_det, pair_gt
 
 
+class Matching:
+    """One family of AP computations sharing ground truth and detections, prepared once: the
+    top-100 ranking, the candidate (detection, GT) pairs with IoU ≥ 0.5 in matching order and
+    the accumulation order. `average_precision` then only runs the rounds for a GT subset and a
+    gate (e.g. AP Hand, + Side, + Glove, + State and AP All share one Matching)."""
+
+    def __init__(self, gt: BoxSet, dt: BoxSet, categories: Sequence[int], n_images: int) -> None:
+        if gt.crowd is None or dt.score is None:
+            raise ValueError("ground truth needs crowd flags and detections scores")
+        self.cats = cats = np.unique(np.asarray(list(categories), dtype=np.int64))
+        self.gt_index = np.flatnonzero(np.isin(gt.category, cats))
+        gt = self.gt = gt.take(self.gt_index)
+        dt = dt.take(np.isin(dt.category, cats))
+        n_images = max(int(n_images), 1)
+
+        # Detections: group by (category, image), best score first, file order on ties; top 100 each.
+        d_key = np.searchsorted(cats, dt.category).astype(np.int64) * n_images + dt.image
+        order = np.lexsort((np.arange(len(dt)), -dt.score, d_key))
+        rank = _group_ranks(d_key[order])
+        order, rank = order[rank < MAX_DETS], rank[rank < MAX_DETS]
+        self.det = det = dt.take(order)
+        det_key = d_key[order]
+
+        # Ground truth: regular and crowd separately, each sorted by group then file order.
+        g_key = np.searchsorted(cats, gt.category).astype(np.int64) * n_images + gt.image
+        regular = np.flatnonzero(~gt.crowd)
+        self.regular = regular = regular[np.argsort(g_key[regular], kind="stable")]
+        crowd = np.flatnonzero(gt.crowd)
+        self.crowd = crowd = crowd[np.argsort(g_key[crowd], kind="stable")]
+
+        # Candidate pairs, in matching order: by round (rank), detection, best IoU, later GT.
+        pd, pg = _pairs(det_key, g_key[regular])
+        iou = rowwise_iou(det.boxes[pd], gt.boxes[regular[pg]]) if pd.size else np.zeros(0)
+        ok = iou >= IOU_THRESHOLD
+        pd, pg, iou = pd[ok], pg[ok], iou[ok]
+        pr = rank[pd]
+        by_round = np.lexsort((-pg, -iou, pd, pr))
+        self.pair_det, self.pair_gt = pd[by_round], pg[by_round]
+        pr = pr[by_round]
+        self.round_bounds = np.searchsorted(pr, np.arange(int(pr.max()) + 2)) if pr.size else np.zeros(1, np.int64)
+
+        # Crowd GT (pycocotools: a detection reaching no regular GT but a crowd one is ignored).
+        cd, cg = _pairs(det_key, g_key[crowd])
+        if cd.size:
+            hit = rowwise_iou(det.boxes[cd], gt.boxes[crowd[cg]], crowd=np.ones(cd.size, dtype=bool)) >= IOU_THRESHOLD
+            cd, cg = cd[hit], cg[hit]
+        self.crowd_det, self.crowd_gt = cd, cg
+
+        # Accumulation: per category, by score, then image id, then file order.
+        self.cat_code = np.searchsorted(cats, det.category)
+        self.acc = np.lexsort((order, det.image, -det.score, self.cat_code))
+
+    def average_precision(self, keep_gt: np.ndarray | None = None, gate: Gate | None = None) -> APResult:
+        """AP@0.5 per category over the GT rows where `keep_gt` (a mask over the GT given to the
+        constructor) holds; the gate turns a match into a false positive without consuming the GT."""
+        keep = np.ones(self.gt_index.size, dtype=bool) if keep_gt is None else np.asarray(keep_gt)[self.gt_index]
+        regular_kept = keep[self.regular]
+        matched = self._rounds(regular_kept, gate)
+        ignored = np.zeros(len(self.det), dtype=bool)
+        if self.crowd_det.size:
+            crowd_hit = keep[self.crowd][self.crowd_gt]
+            ignored[self.crowd_det[crowd_hit]] = True
+            ignored &= matched < 0
+        counted = ~ignored[self.acc]
+        cat_code = self.cat_code[self.acc][counted]
+        tp = (matched == 1)[self.acc][counted]
+        n_pos = np.bincount(np.searchsorted(self.cats, self.gt.category[self.regular[regular_kept]]),
+                            minlength=self.cats.size)
+        bounds = np.searchsorted(cat_code, np.arange(self.cats.size + 1))
+        ap: dict[int, float] = {}
+        precision: dict[int, np.ndarray] = {}
+        for code, cat in enumerate(self.cats.tolist()):
+            if n_pos[code] == 0:
+                continue
+            q = _sampled_precision(tp[bounds[code] : bounds[code + 1]], int(n_pos[code]))
+            precision[cat] = q
+            ap[cat] = float(np.mean(q))
+        return APResult(ap=ap, precision=precision)
+
+    def _rounds(self, regular_kept: np.ndarray, gate: Gate | None) -> np.ndarray:
+        """Greedy matching, all groups at once: per detection 1 true positive, 0 matched but
+        gated out, −1 no kept GT reached IoU 0.5."""
+        result = np.full(len(self.det), -1, dtype=np.int8)
+        used = ~regular_kept  # a GT left out can never be taken
+        bounds = self.round_bounds
+        for r in range(bounds.size - 1):
+            lo, hi = bounds[r], bounds[r + 1]
+            if lo == hi:
+                continue
+            rd, rg = self.pair_det[lo:hi], self.pair_gt[lo:hi]
+            free = ~used[rg]
+            rd, rg = rd[free], rg[free]
+            if rd.size == 0:
+                continue
+            first = np.ones(rd.size, dtype=bool)
+            first[1:] = rd[1:] != rd[:-1]
+            rd, rg = rd[first], rg[first]
+            passed = np.ones(rd.size, dtype=bool) if gate is None else np.asarray(
+                gate(self.gt.row[self.regular[rg]], self.det.row[rd]), dtype=bool)
+            result[rd] = np.where(passed, 1, 0)
+            used[rg[passed]] = True
+        return result
+
+
 def average_precision(
     gt: BoxSet, dt: BoxSet, categories: Sequence[int], n_images: int, gate: Gate | None = None
 ) -> APResult:
     """AP@0.5 per category, as `ap50` of ehoi-metrics.md §3 (gate = always when None)."""
-    cats = np.unique(np.asarray(list(categories), dtype=np.int64))
-    gt = gt.take(np.isin(gt.category, cats))
-    dt = dt.take(np.isin(dt.category, cats))
-    if gt.crowd is None:
-        raise ValueError("ground truth needs crowd flags")
-    n_images = max(int(n_images), 1)
-
-    # Detections: group by (category, image), best score first, file order on ties; top 100 each.
-    d_key = np.searchsorted(cats, dt.category).astype(np.int64) * n_images + dt.image
-    order = np.lexsort((np.arange(len(dt)), -dt.score, d_key))
-    rank = _group_ranks(d_key[order])
-    order, rank = order[rank < MAX_DETS], rank[rank < MAX_DETS]
-    det = dt.take(order)
-    det_key = d_key[order]
-
-    # Ground truth: regular and crowd separately, each sorted by group then file order.
-    g_key = np.searchsorted(cats, gt.category).astype(np.int64) * n_images + gt.image
-    regular = np.flatnonzero(~gt.crowd)
-    regular = regular[np.argsort(g_key[regular], kind="stable")]
-    crowd = np.flatnonzero(gt.crowd)
-    crowd = crowd[np.argsort(g_key[crowd], kind="stable")]
-
-    matched = _greedy_match(det, det_key, rank, gt, regular, g_key[regular], gate)
-    ignored = np.zeros(len(det), dtype=bool)
-    if crowd.size:
-        unmatched = np.flatnonzero(matched < 0)
-        pd, pg = _pairs(det_key[unmatched], g_key[crowd])
-        if pd.size:
-            iou = rowwise_iou(det.boxes[unmatched[pd]], gt.boxes[crowd[pg]], crowd=np.ones(pd.size, dtype=bool))
-            hit = unmatched[pd[iou >= IOU_THRESHOLD]]
-            ignored[hit] = True
-    tp = matched == 1
-
-    keep = ~ignored
-    cat_code = np.searchsorted(cats, det.category[keep])
-    score = det.score[keep]
-    tp = tp[keep]
-    file_order = order[keep]
-    acc = np.lexsort((file_order, det.image[keep], -score, cat_code))
-    cat_code, tp = cat_code[acc], tp[acc]
-    n_pos = np.bincount(np.searchsorted(cats, gt.category[regular]), minlength=cats.size)
-    bounds = np.searchsorted(cat_code, np.arange(cats.size + 1))
-
-    ap: dict[int, float] = {}
-    precision: dict[int, np.ndarray] = {}
-    for code, cat in enumerate(cats.tolist()):
-        if n_pos[code] == 0:
-            continue
-        q = _sampled_precision(tp[bounds[code] : bounds[code + 1]], int(n_pos[code]))
-        precision[cat] = q
-        ap[cat] = float(np.mean(q))
-    return APResult(ap=ap, precision=precision)
-
-
-def _greedy_match(
-    det: BoxSet, det_key: np.ndarray, rank: np.ndarray, gt: BoxSet, regular: np.ndarray,
-    regular_keys: np.ndarray, gate: Gate | None,
-) -> np.ndarray:
-    """Per detection: 1 true positive, 0 matched but gated out, −1 no GT reached IoU 0.5."""
-    result = np.full(len(det), -1, dtype=np.int8)
-    pd, pg = _pairs(det_key, regular_keys)
-    if pd.size == 0:
-        return result
-    iou = rowwise_iou(det.boxes[pd], gt.boxes[regular[pg]])
-    ok = iou >= IOU_THRESHOLD
-    pd, pg, iou = pd[ok], pg[ok], iou[ok]
-    # Within a round: by detection, best IoU first, later GT first on equal IoU.
-    pr = rank[pd]
-    order = np.lexsort((-pg, -iou, pd, pr))
-    pd, pg, pr = pd[order], pg[order], pr[order]
-    round_bounds = np.searchsorted(pr, np.arange(int(pr.max()) + 2)) if pr.size else np.zeros(1, dtype=np.int64)
-    used = np.zeros(regular.size, dtype=bool)
-    for r in range(round_bounds.size - 1):
-        lo, hi = round_bounds[r], round_bounds[r + 1]
-        if lo == hi:
-            continue
-        rd, rg = pd[lo:hi], pg[lo:hi]
-        free = ~used[rg]
-        rd, rg = rd[free], rg[free]
-        if rd.size == 0:
-            continue
-        first = np.ones(rd.size, dtype=bool)
-        first[1:] = rd[1:] != rd[:-1]
-        rd, rg = rd[first], rg[first]
-        passed = np.ones(rd.size, dtype=bool) if gate is None else np.asarray(
-            gate(gt.row[regular[rg]], det.row[rd]), dtype=bool)
-        result[rd] = np.where(passed, 1, 0)
-        used[rg[passed]] = True
-    return result
+    return Matching(gt, dt, categories, n_images).average_precision(gate=gate)
 
 
 def _sampled_precision(tp: np.ndarray, n_pos: int) -> np.ndarray:

@@ -7,7 +7,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from glovego_model.evaluation.average_precision import IOU_THRESHOLD, APResult, BoxSet, average_precision, rowwise_iou
+from glovego_model.evaluation.average_precision import (
+    IOU_THRESHOLD,
+    APResult,
+    BoxSet,
+    Matching,
+    average_precision,
+    rowwise_iou,
+)
 from glovego_model.evaluation.ground_truth import GroundTruthTable, HandTable
 from glovego_model.evaluation.predictions import PredictionTable
 
@@ -90,28 +97,21 @@ def ehoi_results(gt: GroundTruthTable, preds: PredictionTable) -> EhoiResults:
     dt_by_class = BoxSet(image=dt_hands.image, category=preds.category_obj[hand_rows], boxes=dt_hands.boxes,
                          row=hand_rows, score=dt_hands.score)
 
-    hand_only = [hand_id]
-    objects = gt.object_ids
-
-    def hands_where(keep: np.ndarray) -> BoxSet:
-        return gt_hands.take(keep)
-
+    hand_match = Matching(gt_hands, dt_hands, [hand_id], n_images)
+    class_match = Matching(gt_by_class, dt_by_class, gt.object_ids, n_images)
     metrics = {
-        "AP Hand": average_precision(gt_hands, dt_hands, hand_only, n_images),
-        "mAP Objects": average_precision(gt.objects, all_preds, objects, n_images),
-        "mAP Target Objects": average_precision(gt_targets, dt_targets, objects, n_images),
-        "AP Hand + Side": average_precision(hands_where(hands.side != -1), dt_hands, hand_only, n_images, gates.side),
-        "AP Hand + Glove": average_precision(hands_where(hands.gloves != -1), dt_hands, hand_only, n_images,
-                                             gates.glove),
-        "AP Hand + State": average_precision(hands_where(hands.contact != -1), dt_hands, hand_only, n_images,
-                                             gates.state),
-        "mAP Hand + State": average_precision(gt_by_class, dt_by_class, objects, n_images, gates.state),
-        "mAP Hand + Target Objects": average_precision(gt_by_class, dt_by_class, objects, n_images,
-                                                       lambda g, d: gates.obj(g, d, True)),
-        "mAP Hand + ALL": average_precision(gt_by_class, dt_by_class, objects, n_images,
-                                            lambda g, d: gates.all(g, d, True)),
-        "AP All": average_precision(gt_hands, dt_hands, hand_only, n_images, lambda g, d: gates.all(g, d, False)),
+        "AP Hand": hand_match.average_precision(),
+        "mAP Objects": average_precision(gt.objects, all_preds, gt.object_ids, n_images),
+        "mAP Target Objects": average_precision(gt_targets, dt_targets, gt.object_ids, n_images),
+        "AP Hand + Side": hand_match.average_precision(hands.side != -1, gates.side),
+        "AP Hand + Glove": hand_match.average_precision(hands.gloves != -1, gates.glove),
+        "AP Hand + State": hand_match.average_precision(hands.contact != -1, gates.state),
+        "mAP Hand + State": class_match.average_precision(gate=gates.state),
+        "mAP Hand + Target Objects": class_match.average_precision(gate=lambda g, d: gates.obj(g, d, True)),
+        "mAP Hand + ALL": class_match.average_precision(gate=lambda g, d: gates.all(g, d, True)),
+        "AP All": hand_match.average_precision(gate=lambda g, d: gates.all(g, d, False)),
     }
+    objects = gt.object_ids
     gt_counts = np.bincount(hands.cat_obj[targets], minlength=max(objects, default=0) + 1) if targets.size else None
     pred_cats = preds.category_obj[hand_rows]
     return EhoiResults(

@@ -12,7 +12,7 @@ from glovego_model.evaluation.average_precision import IOU_THRESHOLD, MAX_DETS, 
 from glovego_model.evaluation.coco_metrics import bbox_metrics, keypoint_metrics
 from glovego_model.evaluation.ehoi import EHOI_METRICS, PER_CLASS_METRICS, ehoi_results
 from glovego_model.evaluation.ground_truth import ground_truth_table
-from glovego_model.evaluation.predictions import prediction_table, require_hand_category, validate_predictions
+from glovego_model.evaluation.predictions import parse_predictions, require_hand_category
 
 SETTINGS = {"iou": IOU_THRESHOLD, "recall_points": int(RECALL_THRESHOLDS.size), "max_dets": MAX_DETS,
             "diagonal": "image"}
@@ -30,6 +30,7 @@ class PRCurve:
 class EhoiEvaluation:
     metrics: dict[str, Any]  # the metrics.json content
     curves: dict[str, PRCurve]  # per defined EHOI metric
+    per_category: dict[str, dict[int, float]]  # per EHOI metric: AP × 100 of each category with GT
 
 
 def evaluate(gt: EhoiDataset, predictions: Sequence[dict[str, Any]], *, coco: bool = True) -> dict[str, Any]:
@@ -48,9 +49,9 @@ def evaluate_detailed(
     hand_id = require_hand_category(gt, gt_name)
     if isinstance(predictions, tuple):
         predictions = list(predictions)
-    validate_predictions(predictions, gt, source, gt_name=gt_name)
+    parsed = parse_predictions(predictions, gt, source, gt_name=gt_name)
     table = ground_truth_table(gt, hand_id)
-    results = ehoi_results(table, prediction_table(predictions, table.image_rank, hand_id))
+    results = ehoi_results(table, parsed)
 
     ehoi: dict[str, float] = {}
     undefined: list[str] = []
@@ -87,8 +88,9 @@ def evaluate_detailed(
             "gt_hands": len(table.hands),
             "gt_objects": len(table.objects),
             "predictions": len(predictions),
-            "hand_predictions": int(sum(1 for r in predictions if r["category_id"] == hand_id)),
+            "hand_predictions": int(np.count_nonzero(parsed.is_hand)),
         },
         "settings": dict(SETTINGS),
     }
-    return EhoiEvaluation(metrics=metrics, curves=curves)
+    per_category = {name: {cat: ap * 100.0 for cat, ap in results.metrics[name].ap.items()} for name in EHOI_METRICS}
+    return EhoiEvaluation(metrics=metrics, curves=curves, per_category=per_category)

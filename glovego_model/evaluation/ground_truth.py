@@ -68,10 +68,15 @@ def ground_truth_table(gt: EhoiDataset, hand_id: int) -> GroundTruthTable:
     bbox_obj = np.full((n, 4), np.nan)
     target_boxes = np.full((n, 4), np.nan)
     cat_obj = np.full(n, -1, dtype=np.int64)
+    by_id = gt.annotation_by_id()
     for i, hand in enumerate(hands):
         if hand.bbox_obj is not None and len(hand.bbox_obj) == 4:
             bbox_obj[i] = hand.bbox_obj
-        obj = gt.active_object(hand) if hand.contact_state == 1 else None
+        # EhoiDataset.active_object's rule, with the hand id looked up once instead of per hand.
+        obj = by_id.get(hand.id_obj) if hand.contact_state == 1 and isinstance(hand.id_obj, int) and hand.id_obj >= 0 \
+            else None
+        if obj is not None and (obj.image_id != hand.image_id or obj.category_id == hand_id):
+            obj = None
         if obj is not None:
             cat_obj[i] = obj.category_id
             target_boxes[i] = bbox_obj[i] if len(hand.bbox_obj or []) == 4 else obj.bbox

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import math
+from operator import itemgetter
 from dataclasses import dataclass
+from itertools import chain
 from typing import Any, Sequence
 
 import numpy as np
 
 from glovego_data.ehoi_coco import EhoiDataset, find_hand_category
 from glovego_data.errors import GlovegoError
+from glovego_model.evaluation.ground_truth import image_ranks
 
 REQUIRED_KEYS = ("image_id", "category_id", "bbox", "score")
 REQUIRED_HAND_KEYS = ("hand_side", "contact_state")
@@ -37,15 +40,31 @@ def validate_predictions(
     records: Any, gt: EhoiDataset, source: str, *, gt_name: str = "the ground truth"
 ) -> None:
     """Raise GlovegoError `<source>: record <i>: <problem>` for the first malformed record."""
+    parse_predictions(records, gt, source, gt_name=gt_name)
+
+
+def parse_predictions(
+    records: Any, gt: EhoiDataset, source: str, *, gt_name: str = "the ground truth"
+) -> "PredictionTable":
+    """Check every record (§2.2) and return them as columns.
+
+    Whole columns are checked at C speed first; only when that fails does a per-record pass run,
+    to name the first bad record (or to accept values the fast path is too strict for, like 1.0).
+    """
     hand_id = require_hand_category(gt, gt_name)
     if not isinstance(records, list):
         raise GlovegoError(f"{source}: must be a JSON array of detection records")
+    ranks = image_ranks(gt)
+    table = _fast_table(records, ranks, gt, hand_id)
+    if table is not None:
+        return table
     images = gt.image_by_id()
     categories = gt.category_by_id()
     for i, record in enumerate(records):
         problem = _record_problem(record, images, categories, hand_id, gt_name)
         if problem is not None:
             raise GlovegoError(f"{source}: record {i}: {problem}")
+    return prediction_table(records, ranks, hand_id)
 
 
 def _record_problem(record: Any, images: dict, categories: dict, hand_id: int, gt_name: str) -> str | None:
@@ -110,29 +129,138 @@ class PredictionTable:
 
 
 def prediction_table(records: Sequence[dict], image_rank: dict, hand_id: int) -> PredictionTable:
-    """Columns of already validated records; one pass, reading only (records are never mutated)."""
+    """Columns of already validated records (records are only read, never mutated)."""
     n = len(records)
-    image = np.fromiter((image_rank[r["image_id"]] for r in records), dtype=np.int64, count=n)
-    category = np.fromiter((r["category_id"] for r in records), dtype=np.int64, count=n)
-    boxes = np.array([r["bbox"] for r in records], dtype=np.float64).reshape(n, 4)
-    score = np.fromiter((r["score"] for r in records), dtype=np.float64, count=n)
+    image = np.array([image_rank[r["image_id"]] for r in records], dtype=np.int64)
+    category = np.array([r["category_id"] for r in records], dtype=np.int64)
+    boxes = np.array(list(chain.from_iterable(r["bbox"] for r in records)), dtype=np.float64).reshape(n, 4)
+    score = np.array([r["score"] for r in records], dtype=np.float64)
     is_hand = category == hand_id
-    side = np.full(n, -1, dtype=np.int64)
-    gloves = np.full(n, -1, dtype=np.int64)
-    contact = np.full(n, -1, dtype=np.int64)
-    category_obj = np.full(n, -1, dtype=np.int64)
+    rows = np.flatnonzero(is_hand)
+    hands = [records[i] for i in rows.tolist()]
+
+    def hand_column(values: list[Any], fill: float, dtype: Any) -> np.ndarray:
+        column = np.full(n, fill, dtype=dtype)
+        column[rows] = values
+        return column
+
+    side = hand_column([r["hand_side"] for r in hands], -1, np.int64)
+    gloves = hand_column([r.get("gloves", -1) for r in hands], -1, np.int64)
+    contact = hand_column([r["contact_state"] for r in hands], -1, np.int64)
+    category_obj = hand_column([_int_or(r.get("category_id_obj", -1), -1) for r in hands], -1, np.int64)
     bbox_obj = np.full((n, 4), np.nan)
     score_obj = np.full(n, np.nan)
-    for i in np.flatnonzero(is_hand).tolist():
-        r = records[i]
-        side[i] = r["hand_side"]
-        gloves[i] = r.get("gloves", -1)
-        contact[i] = r["contact_state"]
-        category_obj[i] = r.get("category_id_obj", -1)
-        box = r.get("bbox_obj") or []
-        if box:
-            bbox_obj[i] = box
-            score_obj[i] = r["score_obj"]
+    linked = [(i, r) for i, r in zip(rows.tolist(), hands) if r.get("bbox_obj")]
+    if linked:
+        at = np.array([i for i, _ in linked], dtype=np.int64)
+        bbox_obj[at] = np.array([r["bbox_obj"] for _, r in linked], dtype=np.float64)
+        score_obj[at] = [r["score_obj"] for _, r in linked]
     has_obj = ~np.isnan(bbox_obj[:, 0])
     return PredictionTable(image, category, boxes, score, is_hand, side, gloves, contact, category_obj,
                            bbox_obj, has_obj, score_obj)
+
+
+def _int_or(value: Any, fallback: int) -> int:
+    return int(value) if _is_number(value) and value == int(value) else fallback
+
+
+_NUMBER_TYPES = frozenset((int, float))
+_INT_TYPES = frozenset((int,))
+_TRI_STATES = frozenset((-1, 0, 1))
+
+
+def _finite(values: list[Any]) -> np.ndarray | None:
+    """float64 array of plain finite ints / floats (bool excluded), else None."""
+    if not set(map(type, values)) <= _NUMBER_TYPES:
+        return None
+    array = np.array(values, dtype=np.float64)
+    return array if np.isfinite(array).all() else None
+
+
+def _box_array(boxes: list[Any]) -> np.ndarray | None:
+    """[n, 4] float64 of valid xywh boxes (finite, w > 0, h > 0), else None."""
+    if not all(type(b) in (list, tuple) and len(b) == 4 for b in boxes):
+        return None
+    if not set(map(type, chain.from_iterable(boxes))) <= _NUMBER_TYPES:
+        return None
+    array = np.array(boxes, dtype=np.float64).reshape(len(boxes), 4)
+    if not np.isfinite(array).all():
+        return None
+    return array if (array[:, 2] > 0).all() and (array[:, 3] > 0).all() else None
+
+
+def _fast_table(records: list[Any], ranks: dict, gt: EhoiDataset, hand_id: int) -> PredictionTable | None:
+    """The §2.2 rules as whole-column checks while building the columns; None as soon as any
+    column does not pass (the caller then checks record by record)."""
+    n = len(records)
+    try:
+        image_ids = list(map(itemgetter("image_id"), records))
+        category_ids = list(map(itemgetter("category_id"), records))
+        boxes = list(map(itemgetter("bbox"), records))
+        scores = list(map(itemgetter("score"), records))
+        if bool in set(map(type, image_ids)):
+            return None
+        image = np.fromiter(map(ranks.__getitem__, image_ids), dtype=np.int64, count=n)
+    except (KeyError, TypeError, IndexError):
+        return None
+    known = np.array(sorted(c.id for c in gt.categories), dtype=np.int64)
+    if not set(map(type, category_ids)) <= _INT_TYPES:
+        return None
+    category = np.array(category_ids, dtype=np.int64).reshape(n)
+    if not np.isin(category, known).all():
+        return None
+    box_array = _box_array(boxes) if n else np.zeros((0, 4))
+    score = _finite(scores) if n else np.zeros(0)
+    if box_array is None or score is None:
+        return None
+    is_hand = category == hand_id
+    rows = np.flatnonzero(is_hand)
+    hands = [records[i] for i in rows.tolist()]
+    try:
+        side = list(map(itemgetter("hand_side"), hands))
+        contact = list(map(itemgetter("contact_state"), hands))
+    except KeyError:
+        return None
+    gloves = [r.get("gloves", -1) for r in hands]
+    cat_obj = [r.get("category_id_obj", -1) for r in hands]
+    tri = side + contact + gloves
+    if not set(map(type, tri)) <= _INT_TYPES or not set(tri) <= _TRI_STATES:
+        return None
+    if not set(map(type, cat_obj)) <= _INT_TYPES:
+        return None
+    bbox_obj = [r.get("bbox_obj", []) for r in hands]
+    linked = [k for k, b in enumerate(bbox_obj) if b]
+    if not all(b == [] or b is None for b in bbox_obj if not b):
+        return None
+    linked_boxes = np.zeros((0, 4))
+    linked_scores = np.zeros(0)
+    if linked:
+        objects = set(known.tolist()) - {hand_id}
+        found = _box_array([bbox_obj[k] for k in linked])
+        if found is None or any(contact[k] != 1 for k in linked) or not {cat_obj[k] for k in linked} <= objects:
+            return None
+        try:
+            found_scores = _finite([hands[k]["score_obj"] for k in linked])
+        except KeyError:
+            return None
+        if found_scores is None:
+            return None
+        linked_boxes, linked_scores = found, found_scores
+    keypoints = [r["keypoints"] for r in hands if r.get("keypoints") is not None]
+    if keypoints and (not all(type(k) is list and len(k) == KEYPOINT_VALUES for k in keypoints)
+                      or _finite(list(chain.from_iterable(keypoints))) is None):
+        return None
+
+    def hand_column(values: list[int]) -> np.ndarray:
+        column = np.full(n, -1, dtype=np.int64)
+        column[rows] = values
+        return column
+
+    bbox_obj_column = np.full((n, 4), np.nan)
+    score_obj = np.full(n, np.nan)
+    at = rows[np.array(linked, dtype=np.int64)]
+    bbox_obj_column[at] = linked_boxes
+    score_obj[at] = linked_scores
+    return PredictionTable(image, category, box_array, score, is_hand, hand_column(side), hand_column(gloves),
+                           hand_column(contact), hand_column(cat_obj), bbox_obj_column,
+                           ~np.isnan(bbox_obj_column[:, 0]), score_obj)

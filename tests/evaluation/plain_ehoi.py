@@ -24,10 +24,16 @@ def ap50(G: list[dict], D: list[dict], cats, image_order: list, gate: Callable =
         Gc = [g for g in G if g["cat"] == c and keep_gt(g)]
         Dc = [d for d in D if d["cat"] == c]
         npos = len(Gc)
+        gt_by_image: dict = {}
+        det_by_image: dict = {}
+        for g in Gc:
+            gt_by_image.setdefault(g["image"], []).append(g)  # file order kept
+        for d in Dc:
+            det_by_image.setdefault(d["image"], []).append(d)
         marks = []
         for m in image_order:
-            gts = [g for g in Gc if g["image"] == m]
-            dets = sorted((d for d in Dc if d["image"] == m), key=lambda d: -d["score"])[:100]
+            gts = gt_by_image.get(m, [])
+            dets = sorted(det_by_image.get(m, []), key=lambda d: -d["score"])[:100]
             used = [False] * len(gts)
             for d in dets:
                 best, j = 0.5, None
