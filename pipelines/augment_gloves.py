@@ -300,10 +300,11 @@ def run_augment(in_dir: Path, out_dir: Path, options: AugmentOptions, progress: 
     args = options.output_args()
     if state.is_main_process:
         out_dir.mkdir(parents=True, exist_ok=True)
-        if options.restart:
-            for path in out_dir.glob(JOURNAL_GLOB):
-                path.unlink()
-            shutil.rmtree(out_dir / WORK, ignore_errors=True)
+        if options.restart:  # everything a previous run wrote, so no stale edit survives
+            for path in [*out_dir.glob(JOURNAL_GLOB), out_dir / "report.json", out_dir / "preview.png"]:
+                path.unlink(missing_ok=True)
+            for folder in (WORK, "images", "annotations"):
+                shutil.rmtree(out_dir / folder, ignore_errors=True)
         read_journals(out_dir, args)  # wrong arguments: fail before any rank starts editing
     state.wait_for_everyone()
     done = read_journals(out_dir, args)

@@ -19,9 +19,8 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from glovego_data.atomic import atomic_write_json, link_or_copy, staging_dir
-from glovego_data.ehoi_coco import depth_info, make_info
+from glovego_data.ehoi_coco import Image, depth_info, make_info
 from glovego_data.errors import GlovegoError
-from glovego_data.solo.errors import FrameError
 from glovego_data.solo.frame import FrameResult, convert_frame
 from glovego_data.solo.mapping import Mapping
 from glovego_data.solo.plan import ConversionPlan, build_plan
@@ -121,8 +120,6 @@ class _Assembler:
             (stage / sub).mkdir(exist_ok=True)
 
     def add(self, result: FrameResult) -> None:
-        from glovego_data.ehoi_coco import Image
-
         rep = self.report
         rep.warnings.merge(result.tally)
         rep.ignored_types.update(result.ignored_types)
@@ -231,5 +228,3 @@ def convert_solo(solo_dir: str | Path, out_dir: str | Path, options: ConvertOpti
         atomic_write_json(stage / "report.json", report.as_dict())
     return report
 
-
-__all__ = ["ConvertOptions", "FrameError", "MASK_FORMATS", "convert_solo"]

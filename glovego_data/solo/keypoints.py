@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 
 from glovego_data.ehoi_coco.constants import KEYPOINT_NAMES, NUM_KEYPOINTS
-from glovego_data.solo.errors import DatasetError
+from glovego_data.solo.errors import DatasetError, FrameError
 from glovego_data.solo.schema import KeypointTemplate, KeypointValue
 
 _DROPPED_TOKENS = {"left", "right", "l", "r", "lh", "rh", "hand", "finger"}
@@ -77,8 +77,6 @@ class TemplateMap:
 
     def to_coco(self, value: KeypointValue, frame_rel: str) -> tuple[list[float], int]:
         """Flat 63 numbers in MediaPipe order and num_keypoints; x, y shifted by −0.5 (ehoi-coco.md §6.2)."""
-        from glovego_data.solo.errors import FrameError
-
         if len(value.points) != self.size:
             raise FrameError(
                 frame_rel, frame_rel,
