@@ -582,3 +582,24 @@ def test_images_without_depth_are_counted_when_others_have_it(solo: SoloBuilder,
     report, data = run_convert(solo.root, tmp_path / "out")
     assert _warning(report, "images without a depth EXR (no depth files)") == {"count": 1, "examples": ["sequence.0/step1.camera.png"]}
     assert [i.get("depth_file") for i in data["images"]] == ["depth_mm/camera_1.png", None]
+
+
+# §6.5 geometry ------------------------------------------------------------------------------------
+def test_geometric_contact_depth_test_rejects_an_object_behind_the_hand(solo: SoloBuilder, tmp_path: Path) -> None:
+    scene = basic_scene(solo)  # the right hand (20..30) touches the pliers (30..40) along 10 rows
+    depth = np.full((48, 64), 2.0, np.float32)
+    depth[10:30, 20:30] = 0.50  # hand
+    depth[14:24, 30:40] = 0.52  # pliers at the hand's depth: contact
+    solo.add(0, 0, scene, depth=depth)
+    depth_behind = depth.copy()
+    depth_behind[14:24, 30:40] = 0.90  # the same pliers 40 cm behind: no contact
+    solo.add(0, 1, scene, depth=depth_behind)
+    report, data = run_convert(solo.root, tmp_path / "out", {"contact": {"mode": "geometry"}})
+    hands = [a for a in data["annotations"] if a["instance_id"] == 12]
+    pliers = [a for a in data["annotations"] if a["instance_id"] == 31]
+    assert (hands[0]["contact_state"], hands[0]["id_obj"]) == (1, pliers[0]["id"])
+    assert (hands[1]["contact_state"], hands[1]["id_obj"]) == (0, -1)
+    assert report.contact_source == "geometry+depth"
+    # the 2-px band holds ~20 pliers pixels: a 50-pixel threshold finds no contact
+    _, strict = run_convert(solo.root, tmp_path / "out2", {"contact": {"mode": "geometry", "min_touch_px": 50}})
+    assert [a["contact_state"] for a in strict["annotations"] if a["instance_id"] == 12] == [0, 0]
