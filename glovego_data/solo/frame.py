@@ -21,6 +21,7 @@ from scipy import ndimage
 from glovego_data._cv2 import cv2
 from glovego_data.ehoi_coco import Annotation, box_centre
 from glovego_data.ehoi_coco.io import annotation_to_dict
+from glovego_data.exr import read_depth
 from glovego_data.masks import mask_to_polygons, mask_to_rle
 from glovego_data.solo.colors import instance_color
 from glovego_data.solo.contact import band_width, touching_objects
@@ -278,8 +279,6 @@ def _convert_capture(
     depth_tmp = None
     measurement = None
     if isinstance(depth_ann, Depth) and depth_ann.filename:
-        from glovego_data.exr import read_depth
-
         depth_path, depth_rel = _referenced_file(ref, plan, depth_ann.filename, f"annotation '{depth_ann.id}'")
         try:
             depth = read_depth(depth_path)
@@ -323,8 +322,9 @@ def _convert_capture(
         for value in kp_ann.values:
             inst = by_instance.get(value.instance_id)
             if inst is None:
-                result.tally.add("keypoints of instances with no box and no mask (dropped)", ref.rel)
-                continue
+                if value.instance_id not in boxes and value.instance_id not in seg_entries:
+                    result.tally.add("keypoints of instances with no box and no mask (dropped)", ref.rel)
+                continue  # else the instance itself was dropped, and counted, above
             if not inst.is_hand:
                 continue
             tmap = plan.template_map(kp_ann.template_id)
