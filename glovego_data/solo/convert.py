@@ -189,6 +189,8 @@ def convert_solo(solo_dir: str | Path, out_dir: str | Path, options: ConvertOpti
         writer = IncrementalDatasetWriter(stage, options.name)
         assembler = _Assembler(stage, plan, writer, report)
         chunk = options.chunk_size or max(1, min(8, len(refs) // (options.workers * 8)))
+        if progress is not None:
+            progress(0, len(refs))
         try:
             for done, result in enumerate(_results(refs, plan, options.workers, chunk), start=1):
                 if result.dataset_error is not None:
