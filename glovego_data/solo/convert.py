@@ -191,8 +191,9 @@ def convert_solo(solo_dir: str | Path, out_dir: str | Path, options: ConvertOpti
         chunk = options.chunk_size or max(1, min(8, len(refs) // (options.workers * 8)))
         if progress is not None:
             progress(0, len(refs))
+        results = _results(refs, plan, options.workers, chunk)
         try:
-            for done, result in enumerate(_results(refs, plan, options.workers, chunk), start=1):
+            for done, result in enumerate(results, start=1):
                 if result.dataset_error is not None:
                     raise result.dataset_error
                 if result.error is not None:
@@ -205,6 +206,7 @@ def convert_solo(solo_dir: str | Path, out_dir: str | Path, options: ConvertOpti
                 if progress is not None:
                     progress(done, len(refs))
         except BaseException:
+            results.close()  # stop the workers before the staging folder is removed
             writer.discard()
             raise
         if report.depth_measurements:
