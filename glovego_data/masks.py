@@ -37,30 +37,24 @@ def _corner_rings(mask: np.ndarray) -> list[np.ndarray]:
     padded = np.zeros((mask.shape[0] + 2, mask.shape[1] + 2), dtype=np.uint8)
     padded[1:-1, 1:-1] = mask
     doubled = cv2.resize(padded, None, fx=2, fy=2, interpolation=cv2.INTER_NEAREST)
-    contours, hierarchy = cv2.findContours(doubled, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_NONE)
+    # CHAIN_APPROX_SIMPLE keeps the ends of straight runs; their corners span the same outline.
+    contours, hierarchy = cv2.findContours(doubled, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
     rings = []
     for contour, links in zip(contours, hierarchy[0] if hierarchy is not None else []):
         if links[3] != -1:  # a hole: not represented (§7)
             continue
         corners = (contour[:, 0, :] + 1) // 2 - 1
-        rings.append(_drop_redundant(corners))
+        rings.append(_drop_repeats(corners))
     return rings
 
 
-def _drop_redundant(points: np.ndarray) -> np.ndarray:
-    """Remove repeated points and points in the middle of straight runs (the outline is unchanged)."""
-    keep = np.any(points != np.roll(points, 1, axis=0), axis=1)
-    points = points[keep] if keep.any() else points[:1]
-    if len(points) < 3:
-        return points
-    prev = np.roll(points, 1, axis=0)
-    nxt = np.roll(points, -1, axis=0)
-    a = points - prev
-    b = nxt - points
-    cross = a[:, 0] * b[:, 1] - a[:, 1] * b[:, 0]
-    dot = a[:, 0] * b[:, 0] + a[:, 1] * b[:, 1]
-    turning = (cross != 0) | (dot < 0)
-    return points[turning] if turning.sum() >= 3 else points
+def _drop_repeats(points: np.ndarray) -> np.ndarray:
+    """Remove consecutive repeated points (including last = first); the outline is unchanged."""
+    keep = np.ones(len(points), dtype=bool)
+    keep[1:] = np.any(points[1:] != points[:-1], axis=1)
+    if len(points) > 1 and (points[-1] == points[0]).all():
+        keep[-1] = False
+    return points[keep]
 
 
 def _ring_area(ring: np.ndarray) -> float:
