@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import os
+import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 
 import numpy as np
 from PIL import Image as PILImage
@@ -73,6 +75,21 @@ class KontextSettings:
     offload: str | None = None  # None or "model"
 
 
+@contextmanager
+def _quiet_loading() -> Iterator[None]:
+    """Library progress bars and notices would tear through our rich bar; the errors still show."""
+    import diffusers.utils.logging as diffusers_logging
+    import transformers.utils.logging as transformers_logging
+
+    diffusers_logging.set_verbosity_error()
+    diffusers_logging.disable_progress_bar()
+    transformers_logging.set_verbosity_error()
+    transformers_logging.disable_progress_bar()
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*torch_dtype.*deprecated", category=FutureWarning)
+        yield
+
+
 def _dtype(device: Any) -> Any:
     import torch
 
@@ -92,11 +109,12 @@ def encode_prompt_cached(settings: KontextSettings, model_dir: Path, cache: Path
         with safe_open(str(cache), framework="pt") as handle:
             if (handle.metadata() or {}).get("key") == key:
                 return load_file(str(cache))
-    from diffusers import FluxKontextPipeline
+    with _quiet_loading():
+        from diffusers import FluxKontextPipeline
 
-    pipe = FluxKontextPipeline.from_pretrained(
-        str(model_dir), transformer=None, vae=None, torch_dtype=_dtype(device), local_files_only=True
-    )
+        pipe = FluxKontextPipeline.from_pretrained(
+            str(model_dir), transformer=None, vae=None, torch_dtype=_dtype(device), local_files_only=True
+        )
     pipe.to(device)
     with torch.no_grad():
         embeds, pooled, _ = pipe.encode_prompt(
@@ -115,15 +133,16 @@ class KontextEditor:
     """One editing pipeline per process (no text encoders), fed with cached prompt embeddings."""
 
     def __init__(self, settings: KontextSettings, model_dir: Path, embeds: dict[str, Any], device: Any) -> None:
-        from diffusers import FluxKontextPipeline
-
         self.settings = settings
         self.device = device
         dtype = _dtype(device)
         components = {name: None for name in TEXT_COMPONENTS}
-        self.pipe = FluxKontextPipeline.from_pretrained(
-            str(model_dir), torch_dtype=dtype, local_files_only=True, **components
-        )
+        with _quiet_loading():
+            from diffusers import FluxKontextPipeline
+
+            self.pipe = FluxKontextPipeline.from_pretrained(
+                str(model_dir), torch_dtype=dtype, local_files_only=True, **components
+            )
         if settings.offload == "model":
             self.pipe.enable_model_cpu_offload(device=device)
         else:

@@ -6,8 +6,12 @@ label is swapped. It is used only to break ties when matching detections to boxe
 
 from __future__ import annotations
 
+import os
+import sys
+from contextlib import contextmanager
 from dataclasses import dataclass
 from types import TracebackType
+from typing import Iterator
 
 import cv2
 import numpy as np
@@ -38,18 +42,36 @@ class HandLandmarks:
         return float(np.mean(gaps))
 
 
+@contextmanager
+def _native_stderr_silenced() -> Iterator[None]:
+    sys.stderr.flush()
+    saved = os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
 class HandDetector:
     """One `mp.solutions.hands.Hands` in static-image mode, reused for every image of a process."""
 
     def __init__(self, max_hands: int = 2, model_complexity: int = 1, min_confidence: float = 0.5) -> None:
         import mediapipe as mp
 
-        self._hands = mp.solutions.hands.Hands(
-            static_image_mode=True,
-            max_num_hands=max_hands,
-            model_complexity=model_complexity,
-            min_detection_confidence=min_confidence,
-        )
+        # MediaPipe's C++ side prints setup notices straight to fd 2 (they would tear the progress
+        # bar): build the graph and run it once on a blank frame with fd 2 pointed at /dev/null.
+        with _native_stderr_silenced():
+            self._hands = mp.solutions.hands.Hands(
+                static_image_mode=True,
+                max_num_hands=max_hands,
+                model_complexity=model_complexity,
+                min_detection_confidence=min_confidence,
+            )
+            self._hands.process(np.zeros((64, 64, 3), np.uint8))
 
     def detect(self, rgb: np.ndarray) -> list[HandLandmarks]:
         height, width = rgb.shape[:2]
