@@ -183,7 +183,7 @@ def _box_array(boxes: list[Any]) -> np.ndarray | None:
         return None
     if not set(map(type, chain.from_iterable(boxes))) <= _NUMBER_TYPES:
         return None
-    array = np.array(boxes, dtype=np.float64).reshape(len(boxes), 4)
+    array = np.fromiter(chain.from_iterable(boxes), dtype=np.float64, count=4 * len(boxes)).reshape(len(boxes), 4)
     if not np.isfinite(array).all():
         return None
     return array if (array[:, 2] > 0).all() and (array[:, 3] > 0).all() else None
