@@ -439,8 +439,11 @@ def _cast(rng: np.random.Generator, writer: _Writer, *, hands: tuple[int, int], 
     n_hands = int(rng.integers(hands[0], hands[1] + 1))
     sides = [1] if n_hands == 1 and rng.random() < 0.6 else [0] if n_hands == 1 else [0, 1][:n_hands]
     ids = rng.choice(np.arange(2, 1000), size=objects + len(sides), replace=False).tolist()
-    if o["high_ids"]:
-        ids[: max(1, objects // 2)] = [1024 + 0xFF0000 + 1 + k for k in range(max(1, objects // 2))]
+    if o["high_ids"]:  # ids > 1024 whose RGB equals a low id of the same scene: only alpha tells them apart
+        low = ids[max(1, objects // 2):]
+        for k in range(min(max(1, objects // 2), len(low))):
+            r, g, b, _ = instance_color(int(low[k]))
+            ids[k] = 1024 + (r << 16 | g << 8 | b)
     unit = min(width, height)
     object_cast = []
     for k in range(objects):

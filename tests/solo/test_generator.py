@@ -257,6 +257,7 @@ def test_label_styles_id_spaces_and_high_ids(tmp_path: Path) -> None:
     assert any(i.instance_id > 1024 for f in gen.frames for i in f.instances)
     assert all(i.label in ("bolt", "nut") for f in gen.frames for i in f.instances if not i.is_hand)
     resolved = 0
+    shared_rgb = 0
     for truth in gen.frames:
         doc = _frame_json(gen, truth.frame_json)
         (capture,) = doc["captures"]
@@ -267,6 +268,8 @@ def test_label_styles_id_spaces_and_high_ids(tmp_path: Path) -> None:
             assert int((keys == instance_key(inst.instance_id)).sum()) == inst.pixels
         if any(i.instance_id > 1024 for i in truth.instances if i.pixels):
             assert 254 in alphas
+        rgbs = [tuple(i["color"][:3]) for i in seg.get("instances", [])]
+        shared_rgb += len(rgbs) - len(set(rgbs))  # same RGB, different alpha: still separate instances
         tags = {e["instanceId"]: e["hand_object_interaction"] for e in doc["metrics"][0]["values"][0]["instances"]}
         for hand in truth.hands:
             if hand.contact:
@@ -274,6 +277,7 @@ def test_label_styles_id_spaces_and_high_ids(tmp_path: Path) -> None:
                 assert tags[str(hand.instance_id)]["id_obj"] == gen.labels[target.label]
                 resolved += 1
     assert resolved >= 1
+    assert shared_rgb >= 1
 
 
 def test_dense_frame(tmp_path: Path) -> None:
