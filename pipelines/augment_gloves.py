@@ -297,6 +297,8 @@ def run_augment(in_dir: Path, out_dir: Path, options: AugmentOptions, progress: 
     plan = make_plan(sources, options)
 
     state = _partial_state()
+    if not state.is_main_process:
+        progress = Progress()  # one bar (rank 0's share), not one per process
     args = options.output_args()
     if state.is_main_process:
         out_dir.mkdir(parents=True, exist_ok=True)
