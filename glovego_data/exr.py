@@ -25,14 +25,15 @@ _MAGIC = 20000630
 _COMPRESSIONS = ("NONE", "RLE", "ZIPS", "ZIP", "PIZ", "PXR24", "B44", "B44A", "DWAA", "DWAB")
 _LINES_PER_CHUNK = {"NONE": 1, "ZIPS": 1, "ZIP": 16}
 _PIXEL_DTYPES = {0: np.dtype("<u4"), 1: np.dtype("<f2"), 2: np.dtype("<f4")}
-_TILED, _LONG_NAMES, _DEEP, _MULTIPART = 0x200, 0x400, 0x800, 0x1000
-
-# Unity's depth layout: R = metres, G = B = 0, A = 1 (alphabetical order is EXR's channel order).
-UNITY_DEPTH_CHANNELS = ("A", "B", "G", "R")
+_TILED, _DEEP, _MULTIPART = 0x200, 0x800, 0x1000
 
 
 class _Corrupt(Exception):
     """Internal: the file's bytes do not form a readable EXR; the message is the reason."""
+
+
+class _Unsupported(Exception):
+    """Internal: a valid EXR whose compression our reader does not implement."""
 
 
 @dataclass(frozen=True)
@@ -192,10 +193,6 @@ def _decode(data: bytes) -> dict[str, np.ndarray]:
     if not seen.all():
         raise _Corrupt("scanlines missing")
     return {name: plane.astype(np.float32, copy=False) for name, plane in planes.items()}
-
-
-class _Unsupported(Exception):
-    """Internal: a valid EXR whose compression our reader does not implement."""
 
 
 def read_exr(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
