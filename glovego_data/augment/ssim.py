@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
+from PIL import Image as PILImage
 
 SSIM_DEFINITION = "gray-bt601-pil/gauss1.5/k.01-.03/dr255/full-res"
 SIGMA = 1.5
@@ -20,12 +21,13 @@ C2 = (0.03 * 255) ** 2
 
 
 def to_gray(rgb: np.ndarray) -> np.ndarray:
-    """8-bit luma exactly as Pillow's `convert("L")`: (19595 R + 38470 G + 7471 B + 32768) >> 16."""
+    """8-bit luma exactly as Pillow's `convert("L")`: (19595 R + 38470 G + 7471 B + 32768) >> 16.
+
+    Pillow itself does the conversion (C, ~10× faster than numpy); alpha is dropped first.
+    """
     if rgb.ndim == 2:
         return rgb.astype(np.uint8, copy=False)
-    px = rgb[..., :3].astype(np.uint32)
-    y = (19595 * px[..., 0] + 38470 * px[..., 1] + 7471 * px[..., 2] + 32768) >> 16
-    return y.astype(np.uint8)
+    return np.asarray(PILImage.fromarray(np.ascontiguousarray(rgb[..., :3], dtype=np.uint8)).convert("L"))
 
 
 KSIZE = (2 * RADIUS + 1, 2 * RADIUS + 1)
