@@ -28,6 +28,7 @@ def infer(
     threshold: float = typer.Option(0.5, "--threshold", min=0.0, max=1.0, help="Minimum score to draw (predictions.json keeps every detection ≥ 0.05)."),
     device: Optional[str] = typer.Option(None, "--device", help="cpu, cuda, cuda:1 … (default: cuda if available)."),
     batch_size: int = typer.Option(8, "--batch-size", min=1, help="Images per forward pass."),
+    masks: bool = typer.Option(False, "--masks", help="Also predict masks (RLE in predictions.json, drawn in pictures); needs memory ∝ image size × 100."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace --out if it exists."),
 ) -> None:
     """Run a trained EHOI detector: machine-readable predictions plus pictures people can check.
@@ -41,7 +42,7 @@ def infer(
     from glovego_pipelines.infer import run_infer
 
     report = run_guarded("infer", lambda: run_infer(inputs, out, weights, threshold=threshold, device=device,
-                                                    batch_size=batch_size, overwrite=overwrite))
+                                                    batch_size=batch_size, masks=masks, overwrite=overwrite))
     Console(highlight=False).print(
         f"[bold green]wrote[/] {out}: {report.records} detections on {report.images} image(s) and "
         f"{report.videos} video(s) ({report.frames} frames in all)")

@@ -71,7 +71,7 @@ def model_records(gt: EhoiDataset, gt_path: Path, weights: Path, device: str | N
     hand_id = gt.hand_category_id
     with progress_bar(show_progress) as bar:
         task = bar.add_task("predicting", total=len(gt.images))
-        frames = ((img.id, dataset_image(gt, img, images_dir, gt_path)) for img in gt.images)
+        frames = ((img.id, dataset_image(img, images_dir, gt_path)) for img in gt.images)
         return predict_records(predictor, frames, hand_id, batch_size, on_batch=lambda done: bar.advance(task, len(done)))
 
 

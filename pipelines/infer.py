@@ -45,7 +45,7 @@ class _Job:
 
 def run_infer(
     inputs: list[Path], out: Path, weights: Path, *, threshold: float = 0.5, device: str | None = None,
-    batch_size: int = 8, overwrite: bool = False, show_progress: bool = True,
+    batch_size: int = 8, masks: bool = False, overwrite: bool = False, show_progress: bool = True,
 ) -> InferReport:
     if not inputs:
         raise GlovegoError("give at least one image, folder, video or EHOI-COCO JSON")
@@ -71,7 +71,8 @@ def run_infer(
 
             if images:  # one stream, so batches span images
                 frames = (frame for job in images for frame in job.frames())
-                records.extend(predict_records(predictor, frames, hand_id, batch_size, on_batch=save_pictures))
+                records.extend(predict_records(predictor, frames, hand_id, batch_size, on_batch=save_pictures,
+                                               masks=masks))
             for job in videos:
                 writer = _VideoOut(job.video, job.source)
                 try:
@@ -81,7 +82,8 @@ def run_infer(
                             writer.write(draw_ehoi(pixels, recs, names, hand_id, threshold=threshold))
                         bar.advance(task, len(done))
 
-                    records.extend(predict_records(predictor, job.frames(), hand_id, batch_size, on_batch=write_frames))
+                    records.extend(predict_records(predictor, job.frames(), hand_id, batch_size, on_batch=write_frames,
+                                                   masks=masks))
                     n_frames += writer.frames
                 finally:
                     writer.close()
@@ -105,7 +107,7 @@ def _jobs(inputs: list[Path], staging: Path, predictor: Any, weights: Path) -> l
             jobs.append(_Job(
                 image_id=img.id, count=1, source=images_dir / img.file_name, video=None,
                 picture=staging / "pictures" / json_path.stem / f"{Path(img.file_name).stem}.jpg",
-                frames=lambda img=img, ds=dataset, d=images_dir, p=json_path: iter([(img.id, dataset_image(ds, img, d, p))]),
+                frames=lambda img=img, d=images_dir, p=json_path: iter([(img.id, dataset_image(img, d, p))]),
             ))
     for item in discover_media(media_inputs) if media_inputs else []:
         stem = str(Path(item.image_id).with_suffix(""))

@@ -10,7 +10,7 @@ from PIL import Image as PILImage
 from PIL import UnidentifiedImageError
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-from glovego_data.ehoi_coco import EhoiDataset, Image
+from glovego_data.ehoi_coco import Image
 from glovego_data.errors import GlovegoError
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp")
@@ -38,7 +38,7 @@ def read_rgb(path: Path) -> np.ndarray:
         raise GlovegoError(f"{path}: not a readable image ({error})") from None
 
 
-def dataset_image(dataset: EhoiDataset, image: Image, images_dir: Path, json_path: Path) -> np.ndarray:
+def dataset_image(image: Image, images_dir: Path, json_path: Path) -> np.ndarray:
     path = images_dir / image.file_name
     if not path.is_file():
         raise GlovegoError(f"{json_path}: image {image.id}: {image.file_name} not found in {images_dir}")

@@ -39,15 +39,18 @@ def check_categories(predictor: Any, dataset: EhoiDataset, gt_path: Path, weight
 def predict_records(
     predictor: Any, frames: Iterable[tuple[Any, np.ndarray]], hand_id: int, batch_size: int,
     on_batch: Callable[[list[tuple[Any, np.ndarray, list[dict[str, Any]]]]], None] | None = None,
+    masks: bool = False,
 ) -> list[dict[str, Any]]:
     """Records (§2.2) for every (image_id, RGB) frame, batch by batch; `on_batch` sees each batch's
-    frames with their records (to draw pictures while the frames are still in memory)."""
+    frames with their records (to draw pictures while the frames are still in memory). `masks`
+    adds each detection's mask as RLE `segmentation` (full-resolution masks: memory grows with
+    the image size)."""
     from glovego_model.association import detections_to_records
 
     records: list[dict[str, Any]] = []
     for batch in _batches(frames, batch_size):
         ids = [image_id for image_id, _ in batch]
-        detections = predictor.predict([pixels for _, pixels in batch], ids, batch_size=batch_size)
+        detections = predictor.predict([pixels for _, pixels in batch], ids, batch_size=batch_size, with_masks=masks)
         done = []
         for (image_id, pixels), dets in zip(batch, detections):
             recs = detections_to_records(dets, hand_id)

@@ -71,7 +71,7 @@ def run_viz(target: Path, out: Path, n: int = 20, *, overwrite: bool = False, sh
             chosen = pick_images(dataset, n)
             task = bar.add_task(f"viz {path.name}", total=len(chosen))
             for image in chosen:
-                pixels = dataset_image(dataset, image, images_dir, path)
+                pixels = dataset_image(image, images_dir, path)
                 picture = draw_ehoi(pixels, annotation_records(dataset, image.id), names, hand_id)
                 PILImage.fromarray(picture).save(folder / f"{Path(image.file_name).stem}.jpg", quality=JPEG_QUALITY)
                 bar.advance(task)

@@ -77,10 +77,12 @@ def test_videos_come_back_as_videos_and_images_as_pictures(tiny_model, tmp_path)
     PILImage.fromarray(np.full((90, 130, 3), 120, np.uint8)).save(media / "still.png")
     out = tmp_path / "out"
     result = CliRunner().invoke(app, ["infer", "--weights", str(tiny_model), str(media), "--out", str(out),
-                                      "--device", "cpu", "--batch-size", "2"])
+                                      "--device", "cpu", "--batch-size", "2", "--masks"])
     assert result.exit_code == 0, result.output
     records = json.loads((out / "predictions.json").read_text())
     assert {r["image_id"] for r in records} <= {"clip.mp4#0", "clip.mp4#1", "clip.mp4#2", "still.png"}
+    assert all(r["segmentation"]["size"] == ([90, 130] if r["image_id"] == "still.png" else [120, 160])
+               for r in records)  # --masks: RLE at each picture's own size
     capture = cv2.VideoCapture(str(out / "videos" / "clip.mp4"))
     assert int(capture.get(cv2.CAP_PROP_FRAME_COUNT)) == 3
     assert (capture.get(cv2.CAP_PROP_FRAME_WIDTH), capture.get(cv2.CAP_PROP_FRAME_HEIGHT)) == (160, 120)

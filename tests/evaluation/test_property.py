@@ -44,3 +44,29 @@ def test_more_than_100_detections_per_image_keeps_the_top_100():
         records.append({"image_id": image_id, "category_id": hand, "bbox": list(gt_hand["bbox"]),
                         "score": 0.5 + (k % 5) / 100, "hand_side": k % 2, "contact_state": 0})
     _compare(gt_raw, records)
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_column_checks_and_per_record_reading_give_the_same_table(seed):
+    from glovego_model.evaluation.ground_truth import image_ranks
+    from glovego_model.evaluation.predictions import _fast_table, prediction_table
+
+    gt_raw, records = random_case(np.random.default_rng(seed), 5, coarse=seed % 2 == 0)
+    gt = dataset_from_dict(gt_raw)
+    ranks = image_ranks(gt)
+    fast = _fast_table(records, ranks, gt, gt.hand_category_id)
+    slow = prediction_table(records, ranks, gt.hand_category_id)
+    assert fast is not None
+    for name in fast.__dataclass_fields__:
+        np.testing.assert_array_equal(getattr(fast, name), getattr(slow, name), err_msg=name)
+
+
+def test_values_the_column_check_declines_are_still_accepted():
+    """1.0 for a tri-state or a float category id are valid JSON numbers the per-record check accepts."""
+    gt_raw, records = random_case(np.random.default_rng(1), 4)
+    gt = dataset_from_dict(gt_raw)
+    reference = evaluate(gt, records, coco=False)
+    hand = gt.hand_category_id
+    loose = [dict(r, hand_side=float(r["hand_side"]), category_id=float(r["category_id"]))
+             if r["category_id"] == hand else r for r in records]
+    assert evaluate(gt, loose, coco=False) == reference
