@@ -143,3 +143,30 @@ def test_model_resolves_from_local_hub_cache_only(tiny_kontext: Path, tmp_path: 
     assert resolve_model("tiny/kontext") == repo / "snapshots" / commit
     with pytest.raises(GlovegoError, match="accept the licence for black-forest-labs/FLUX.1-Kontext-dev"):
         resolve_model("black-forest-labs/FLUX.1-Kontext-dev")
+
+
+def test_model_failure_marks_batch_failed_or_stops_with_strict(tiny_kontext: Path, tmp_path: Path) -> None:
+    """A transformer whose rotary axes do not add up to its head size fails in every forward pass."""
+    import shutil
+
+    from glovego_pipelines.augment_gloves import run_augment
+    from glovego_data.errors import GlovegoError
+
+    broken = tmp_path / "broken"
+    shutil.copytree(tiny_kontext, broken)
+    config = json.loads((broken / "transformer" / "config.json").read_text())
+    config["axes_dims_rope"] = [4, 4, 4]
+    (broken / "transformer" / "config.json").write_text(json.dumps(config))
+    root = tmp_path / "in"
+    kontext_root(root)
+    out = tmp_path / "out"
+    report = run_augment(root, out, _options(broken, ssim=0.01, batch_size=4))
+    assert report["outcomes"]["failed"] == 4 and report["outcomes"]["accepted"] == 0
+    data = load_dataset(out / "annotations" / "all.json")
+    failed = [img.glove_edit for img in data.images if img.glove_edit]
+    assert all(e["status"] == "failed" and e["error"] for e in failed) and len(failed) == 4
+    for img in data.images:  # originals kept
+        assert (out / "images" / img.file_name).read_bytes() == (root / "images" / img.file_name).read_bytes()
+    with pytest.raises(GlovegoError, match="batch 0 "):
+        run_augment(root, tmp_path / "strict", _options(broken, ssim=0.01, batch_size=4, strict=True))
+    assert not (tmp_path / "strict" / "annotations").exists()
