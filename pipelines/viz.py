@@ -10,7 +10,7 @@ from PIL import Image as PILImage
 
 from glovego_data.atomic import staging_dir
 from glovego_data.drawing import annotation_records, draw_ehoi
-from glovego_data.ehoi_coco import EhoiDataset, load_dataset
+from glovego_data.ehoi_coco import EhoiDataset, find_hand_category, load_dataset
 from glovego_data.errors import GlovegoError
 from glovego_pipelines.media import dataset_image, images_dir_of, progress_bar
 
@@ -54,8 +54,9 @@ def run_viz(target: Path, out: Path, n: int = 20, *, overwrite: bool = False, sh
         raise GlovegoError(f"--n must be ≥ 1, got {n}")
     files = annotation_files(target)
     datasets = [(f, load_dataset(f)) for f in files]
-    for path, dataset in datasets:
-        dataset.hand_category  # raises "no category named 'hand'" early
+    for path, dataset in datasets:  # every file is checked before any picture is drawn
+        if find_hand_category(dataset.categories) is None:
+            raise GlovegoError(f"{path}: no category named 'hand'")
     if out.exists() and not overwrite:
         raise GlovegoError(f"{out}: already exists (use --overwrite to replace it)")
     report = VizReport(out=out)
