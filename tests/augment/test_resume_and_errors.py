@@ -160,3 +160,38 @@ def test_add_mode_lossless_and_mask_regions(tmp_path: Path) -> None:
     pixels = np.asarray(PILImage.open(out / "images" / "5_1-glove.png"))
     mean = pixels[40:80, 40:70].reshape(-1, 3).mean(axis=0)
     assert mean[2] > mean[0] + 40  # blue nitrile
+
+
+def test_every_split_file_is_updated_consistently(tmp_path: Path) -> None:
+    """An image in train.json and train_10.json: one edit, the same labels and new ids in both."""
+    from glovego_data.ehoi_coco import load_dataset, save_dataset
+    from glovego_pipelines.augment_gloves import AugmentOptions, run_augment
+
+    root = tmp_path / "in"
+    rgb = drawn_scene(160, 120, [(30, 30, 50, 60)], seed=5)
+    full = write_root(root, [("7_1.jpg", rgb, [hand(3, 0, [30, 30, 50, 60], segmentation=polygon_of_box(33, 33, 44, 54))]),
+                             ("7_2.png", drawn_scene(160, 120, [], seed=6), [])], split="train")
+    save_dataset(full.subset([1]), root / "annotations" / "train_10.json")
+    out = tmp_path / "out"
+    report = run_augment(root, out, AugmentOptions(backend="classical", ssim=0.5, mode="add"))
+    assert report["selected"] == 1 and report["outcomes"]["accepted"] == 1
+    train = load_dataset(out / "annotations" / "train.json")
+    small = load_dataset(out / "annotations" / "train_10.json")
+    assert (out / "annotations" / "train_10_hands.json").is_file()
+
+    def pick(ds):
+        return sorted((i.id, i.file_name, i.glove_edit and i.glove_edit["status"]) for i in ds.images)
+
+    assert pick(small) == [(1, "7_1.jpg", "accepted"), (3, "7_1-glove.jpg", "accepted")]
+    assert set(pick(small)) < set(pick(train))
+
+    def hands(ds):
+        return sorted((a.id, a.image_id, a.gloves) for a in ds.hands())
+
+    assert hands(small) == hands(train) == [(3, 1, 0), (1003, 3, 1)]
+    edit = next(i.glove_edit for i in small.images if i.id == 3)
+    assert edit["jpeg_reencoded"] is True
+    with PILImage.open(out / "images" / "7_1-glove.jpg") as jpeg:
+        from PIL import JpegImagePlugin
+
+        assert jpeg.format == "JPEG" and JpegImagePlugin.get_sampling(jpeg) == 0  # 4:4:4
