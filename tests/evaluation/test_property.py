@@ -70,3 +70,16 @@ def test_values_the_column_check_declines_are_still_accepted():
     loose = [dict(r, hand_side=float(r["hand_side"]), category_id=float(r["category_id"]))
              if r["category_id"] == hand else r for r in records]
     assert evaluate(gt, loose, coco=False) == reference
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_string_image_ids_of_reference_files(seed):
+    """Reference files use file names as image ids; ties then follow their string order."""
+    gt_raw, records = random_case(np.random.default_rng(40 + seed), 6, coarse=True)
+    name = {img["id"]: f"{img['id'] % 7}_{img['id']}.jpg" for img in gt_raw["images"]}
+    for img in gt_raw["images"]:
+        img["id"] = name[img["id"]]
+    for ann in gt_raw["annotations"]:
+        ann["image_id"] = name[ann["image_id"]]
+    records = [dict(r, image_id=name[r["image_id"]]) for r in records]
+    _compare(gt_raw, records)
