@@ -202,8 +202,9 @@ def process_batch(
         alphas.append(alpha)
         needs_marks = options.pseudo_keypoints or any(not h.segmentation for h in source.hands)
         detections = detector.detect(rgb) if (needs_marks and detector is not None) else []
-        regions.append(hand_regions(rgb, source.hands, detections, grabcut_boxes=options.backend == "classical"))
-        pseudo.append(_pseudo_keypoints(source, detections, rgb.shape) if options.pseudo_keypoints else {})
+        matched = match_landmarks(source.all_hands, detections)  # one matching for regions and keypoints
+        regions.append(hand_regions(rgb, source.hands, detections, grabcut_boxes=options.backend == "classical", matched=matched))
+        pseudo.append(_pseudo_keypoints(source, matched, rgb.shape) if options.pseudo_keypoints else {})
     seeds = [plan.seeds[n] for n in names]
     records = []
     try:
@@ -238,10 +239,9 @@ def process_batch(
     return records
 
 
-def _pseudo_keypoints(source: SourceImage, detections: list[Any], shape: tuple[int, ...]) -> dict[str, list[float]]:
+def _pseudo_keypoints(source: SourceImage, matched: dict[int, Any], shape: tuple[int, ...]) -> dict[str, list[float]]:
     from glovego_data.augment.mediapipe_hands import pseudo_keypoints
 
-    matched = match_landmarks(source.all_hands, detections)
     height, width = shape[:2]
     return {
         str(ann_id): pseudo_keypoints(marks, width, height)
@@ -269,7 +269,8 @@ def _unselected_keypoints(in_dir: Path, plan: Plan, results: dict[str, Any]) -> 
     with _detector() as detector:
         for source in todo:
             rgb, _ = read_rgb(in_dir / "images" / source.image.file_name)
-            out[source.image.file_name] = _pseudo_keypoints(source, detector.detect(rgb), rgb.shape)
+            matched = match_landmarks(source.all_hands, detector.detect(rgb))
+            out[source.image.file_name] = _pseudo_keypoints(source, matched, rgb.shape)
     return out
 
 

@@ -193,14 +193,17 @@ def hand_regions(
     *,
     grabcut_boxes: bool,
     refine: bool = True,
+    matched: dict[int, HandLandmarks] | None = None,
 ) -> list[HandRegion]:
     """One region per hand, first available source of §5.1, clipped to the box + 15 %.
 
     `grabcut_boxes`: hands without mask or landmarks get GrabCut inside their box (classical);
-    `refine`: landmark masks are refined by skeleton-seeded GrabCut.
+    `refine`: landmark masks are refined by skeleton-seeded GrabCut; `matched`: a matching made
+    over all hands of the image (gloved ones included), else `detections` are matched to `hands`.
     """
     shape = rgb.shape[:2]
-    matched = match_landmarks(hands, detections)
+    if matched is None:
+        matched = match_landmarks(hands, detections)
     regions: list[HandRegion] = []
     for hand in hands:
         clip = enlarged_box_mask(hand.bbox, shape)
