@@ -90,7 +90,7 @@ def main() -> None:
     parser.add_argument("--fixtures", type=Path, default=ASSETS.parent.parent / "shared" / "fixtures")
     args = parser.parse_args()
     shutil.rmtree(SAMPLE, ignore_errors=True)
-    generate_solo(SAMPLE / "solo", sequences=4, steps=2, width=480, height=270, seed=7)
+    generate_solo(SAMPLE / "solo", sequences=4, steps=2, width=480, height=270, seed=5)
     real = SAMPLE / "real"
     generate_toy_dataset(real, n_images=36, size=(320, 240), seed=11, synthetic=False, split="all")
     _add_photos(real, args.fixtures)

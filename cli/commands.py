@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from glovego_cli import augment, solo2coco, solo_generate, split, stats, train, validate, evaluate, infer, viz
+from glovego_cli import augment, demo, solo2coco, solo_generate, split, stats, train, validate, evaluate, infer, viz
 
 MODULES: tuple[ModuleType, ...] = (
     solo2coco,
@@ -17,4 +17,5 @@ MODULES: tuple[ModuleType, ...] = (
     evaluate,
     infer,
     viz,
+    demo,
 )

@@ -22,7 +22,8 @@ EPILOG = """Examples:
 """
 
 
-def _tables(console: Console, stats: dict) -> None:
+def readme_table(stats: dict) -> Table:
+    """The table of the GlovEgo-HOI README: #images, #hands, #EHOIs, % gloved per split and total."""
     from glovego_data.split.stats import readme_rows
 
     table = Table(title=f"{stats['package']}: #images, #hands, #EHOIs, % gloved hands")
@@ -32,7 +33,11 @@ def _tables(console: Console, stats: dict) -> None:
         style = "bold" if split == "total" else None
         table.add_row(root, split, f"{c['images']:,}", f"{c['hands']:,}", f"{c['ehois']:,}",
                       f"{c['gloved_percent']:.1f}", f"{c['objects']:,}", style=style)
-    console.print(table)
+    return table
+
+
+def print_stats_tables(console: Console, stats: dict) -> None:
+    console.print(readme_table(stats))
     for root, data in stats["roots"].items():
         splits = list(data["splits"])
         cats = Table(title=f"{root}: annotations per category")
@@ -61,7 +66,7 @@ def stats(
     if as_json:
         typer.echo(json.dumps(result, indent=2, ensure_ascii=False))
     else:
-        _tables(Console(), result)
+        print_stats_tables(Console(), result)
     if plot is not None:
         Console(stderr=True).print(f"plot: {plot}")
 

@@ -1,0 +1,149 @@
+"""`glovego demo`: the whole GlovEgo chain on the bundled sample, stage by stage.
+
+SOLO sample → solo2coco → real sample → augment-gloves → split → stats → train → eval → infer → viz.
+Each stage is the same pipeline function its own command runs; this module only wires outputs to
+inputs, so the demo proves the commands work together.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from contextlib import nullcontext
+from typing import Any, Callable, ContextManager
+
+from rich.console import Console
+
+from glovego_data.errors import GlovegoError
+from glovego_pipelines.assets import SAMPLE_DIR
+
+STAGES: tuple[str, ...] = ("solo2coco", "augment-gloves", "split", "stats", "train", "eval", "infer", "viz")
+DEMO_PERCENTS: tuple[int, ...] = (10, 25, 50)
+# Real sample ids start at 1 like the synthetic ones; the package needs them disjoint.
+REAL_ID_OFFSET = 1000
+
+
+@dataclass
+class DemoOptions:
+    steps: int = 150
+    backend: str = "classical"  # or "flux-kontext" (needs --model weights and a GPU)
+    model: str | None = None
+    sample: Path = SAMPLE_DIR
+    overwrite: bool = False
+
+
+@dataclass
+class DemoHooks:
+    """What the CLI shows while the demo runs; the pipeline itself only calls these."""
+
+    stage: Callable[[int, str, str], None] = lambda index, name, what: None
+    console: Console | None = None  # for stages that draw their own rich progress
+    # Context managers entered around one stage each (rich allows one live display at a time),
+    # yielding that stage's progress hook.
+    split_progress: Callable[[], ContextManager[Any]] | None = None
+    augment_progress: Callable[[], ContextManager[Any]] | None = None
+
+
+@dataclass
+class DemoResult:
+    out: Path
+    paths: dict[str, Path] = field(default_factory=dict)
+    solo_report: Any = None
+    augment_report: dict[str, Any] | None = None
+    split_report: Any = None
+    stats: dict[str, Any] | None = None
+    train_result: Any = None
+    metrics: dict[str, Any] | None = None
+    infer_report: Any = None
+    viz_report: Any = None
+
+
+def _check_sample(sample: Path) -> tuple[Path, Path]:
+    solo, real = sample / "solo", sample / "real"
+    if not solo.is_dir() or not (real / "annotations" / "all.json").is_file():
+        raise GlovegoError(
+            f"{sample}: bundled sample not found (expected solo/ and real/annotations/all.json); "
+            "run the demo from a source checkout or pass --sample"
+        )
+    return solo, real
+
+
+def _augment_options(options: DemoOptions) -> Any:
+    from glovego_pipelines.augment_gloves import AugmentOptions
+
+    if options.backend == "flux-kontext":
+        import torch
+
+        if options.model is None or not torch.cuda.is_available():
+            raise GlovegoError("--backend flux-kontext needs --model <FLUX.1-Kontext-dev folder> and a CUDA GPU; "
+                               "use --backend classical on a CPU")
+        return AugmentOptions(backend="flux-kontext", model=options.model, ssim=0.95, preview=6)
+    return AugmentOptions(backend="classical", ssim=0.95, preview=6)
+
+
+def run_demo(out: Path, options: DemoOptions, hooks: DemoHooks | None = None) -> DemoResult:
+    from glovego_pipelines.augment_gloves import run_augment
+    from glovego_pipelines.evaluate import run_evaluate
+    from glovego_pipelines.infer import run_infer
+    from glovego_pipelines.solo2coco import run_solo2coco
+    from glovego_pipelines.split import run_split
+    from glovego_pipelines.stats import run_stats
+    from glovego_pipelines.train import load_recipe, merge_options, run_train
+    from glovego_pipelines.viz import run_viz
+
+    hooks = hooks or DemoHooks()
+    solo, real_sample = _check_sample(options.sample)
+    if out.exists():
+        if not options.overwrite:
+            raise GlovegoError(f"{out}: already exists (use --overwrite to replace it)")
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
+    paths = {
+        "synth": out / "synth_coco",
+        "real": out / "real_gloved",
+        "package": out / "GlovEgo-HOI",
+        "stats_plot": out / "stats.png",
+        "run": out / "run",
+        "eval": out / "eval",
+        "infer": out / "infer",
+        "viz": out / "viz",
+    }
+    result = DemoResult(out=out, paths=paths)
+    package = paths["package"]
+    real_test = package / "real" / "annotations" / "test.json"
+
+    hooks.stage(1, "solo2coco", f"{solo} → {paths['synth']}")
+    result.solo_report = run_solo2coco(solo.parent if solo.name == "solo" else solo, paths["synth"], console=hooks.console)
+
+    hooks.stage(2, "augment-gloves", f"{real_sample} → {paths['real']} ({options.backend})")
+    with (hooks.augment_progress or nullcontext)() as progress:
+        result.augment_report = run_augment(real_sample, paths["real"], _augment_options(options), progress)
+
+    hooks.stage(3, "split", f"→ {package}")
+    with (hooks.split_progress or nullcontext)() as progress:
+        result.split_report = run_split(
+            package, synth=paths["synth"], real=paths["real"], percents=DEMO_PERCENTS, seed=0,
+            real_id_offset=REAL_ID_OFFSET, **({} if progress is None else {"progress": progress}),
+        )
+
+    hooks.stage(4, "stats", f"{package} → {paths['stats_plot']}")
+    result.stats = run_stats(package, paths["stats_plot"])
+
+    hooks.stage(5, "train", f"ci_tiny recipe, {options.steps} steps → {paths['run']}")
+    train_options = merge_options(load_recipe("ci_tiny"), dict(
+        train_json=[str(package / "synth" / "annotations" / "train.json"), str(package / "real" / "annotations" / "train.json")],
+        val_json=str(package / "real" / "annotations" / "val.json"),
+        output_dir=str(paths["run"]), max_steps=options.steps, eval_every=options.steps,
+    ))
+    result.train_result = run_train(train_options)
+
+    hooks.stage(6, "eval", f"{real_test} with {paths['run']}")
+    result.metrics = run_evaluate(real_test, weights=paths["run"], out=paths["eval"]).metrics
+
+    hooks.stage(7, "infer", f"test images → {paths['infer']}")
+    result.infer_report = run_infer([real_test], paths["infer"], paths["run"], threshold=0.5)
+
+    hooks.stage(8, "viz", f"ground truth of the test split → {paths['viz']}")
+    result.viz_report = run_viz(real_test, paths["viz"], n=12)
+    return result
