@@ -164,7 +164,7 @@ def test_add_mode_lossless_and_mask_regions(tmp_path: Path) -> None:
 
 def test_every_split_file_is_updated_consistently(tmp_path: Path) -> None:
     """An image in train.json and train_10.json: one edit, the same labels and new ids in both."""
-    from glovego_data.ehoi_coco import load_dataset, save_dataset
+    from glovego_data.ehoi_coco import EhoiDataset, load_dataset, save_dataset
     from glovego_pipelines.augment_gloves import AugmentOptions, run_augment
 
     root = tmp_path / "in"
@@ -179,13 +179,13 @@ def test_every_split_file_is_updated_consistently(tmp_path: Path) -> None:
     small = load_dataset(out / "annotations" / "train_10.json")
     assert (out / "annotations" / "train_10_hands.json").is_file()
 
-    def pick(ds):
+    def pick(ds: "EhoiDataset") -> list:
         return sorted((i.id, i.file_name, i.glove_edit and i.glove_edit["status"]) for i in ds.images)
 
     assert pick(small) == [(1, "7_1.jpg", "accepted"), (3, "7_1-glove.jpg", "accepted")]
     assert set(pick(small)) < set(pick(train))
 
-    def hands(ds):
+    def hands(ds: "EhoiDataset") -> list:
         return sorted((a.id, a.image_id, a.gloves) for a in ds.hands())
 
     assert hands(small) == hands(train) == [(3, 1, 0), (1003, 3, 1)]
