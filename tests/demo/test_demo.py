@@ -1,0 +1,51 @@
+"""`glovego demo` end to end on the bundled sample: every stage leaves what a user is told to open."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from glovego_cli.main import app
+from glovego_data.ehoi_coco import load_dataset
+from glovego_data.ehoi_coco.validate import validate_path
+
+EHOI_METRICS = (
+    "AP Hand", "mAP Objects", "mAP Target Objects", "AP Hand + Side", "AP Hand + Glove", "AP Hand + State",
+    "mAP Hand + State", "mAP Hand + Target Objects", "mAP Hand + ALL", "AP All",
+)
+
+
+@pytest.mark.slow
+def test_demo_runs_the_whole_chain(tmp_path):
+    out = tmp_path / "demo"
+    result = CliRunner().invoke(app, ["demo", "--out", str(out), "--steps", "20"])
+    assert result.exit_code == 0, result.output
+
+    package = out / "GlovEgo-HOI"
+    assert [v for v in validate_path(package) if v.severity == "error"] == []
+    synth_all = load_dataset(out / "synth_coco" / "annotations" / "all.json")
+    real_all = load_dataset(out / "real_gloved" / "annotations" / "all.json")
+    for root, source in (("synth", synth_all), ("real", real_all)):
+        split_ids = set()
+        for split in ("train", "val", "test"):
+            ds = load_dataset(package / root / "annotations" / f"{split}.json")
+            assert not split_ids & {img.file_name for img in ds.images}
+            split_ids |= {img.file_name for img in ds.images}
+        assert split_ids == {img.file_name for img in source.images}
+    assert len(synth_all.images) == 8 and len(real_all.images) == 38
+
+    metrics = json.loads((out / "eval" / "metrics.json").read_text())
+    assert list(metrics["ehoi"]) == list(EHOI_METRICS)
+    assert all(0.0 <= value <= 100.0 for value in metrics["ehoi"].values())
+    test = load_dataset(package / "real" / "annotations" / "test.json")
+    assert metrics["counts"]["images"] == len(test.images)
+
+    predictions = json.loads((out / "infer" / "predictions.json").read_text())
+    assert {record["image_id"] for record in predictions} <= {img.id for img in test.images}
+    assert len(list((out / "infer" / "pictures").rglob("*.jpg"))) == len(test.images)
+    assert (out / "real_gloved" / "preview.png").is_file()
+    assert (out / "stats.png").is_file() and (out / "run" / "curves.png").is_file()
+    assert len(list((out / "viz").rglob("*.jpg"))) == min(12, len(test.images))
+    assert "mAP Hand + ALL" in result.output and "#EHOIs" in result.output
