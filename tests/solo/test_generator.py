@@ -270,6 +270,12 @@ def test_label_styles_id_spaces_and_high_ids(tmp_path: Path) -> None:
             assert 254 in alphas
         rgbs = [tuple(i["color"][:3]) for i in seg.get("instances", [])]
         shared_rgb += len(rgbs) - len(set(rgbs))  # same RGB, different alpha: still separate instances
+        kp = {v["instanceId"]: v["keypoints"] for v in _annotation(capture, "KeypointAnnotation").get("values", [])}
+        for hand in truth.hands:  # template index j holds MediaPipe point template_order[j]
+            for j, point in enumerate(kp[hand.instance_id]):
+                x, y, state = hand.keypoints[gen.template_order[j]]
+                assert point["index"] == j and point["state"] == state
+                assert point["location"] == pytest.approx([x, y], abs=1e-4)
         tags = {e["instanceId"]: e["hand_object_interaction"] for e in doc["metrics"][0]["values"][0]["instances"]}
         for hand in truth.hands:
             if hand.contact:
