@@ -302,10 +302,9 @@ def compose_scene(
                 angle = float(rng.uniform(-0.7, 0.2) if side == 1 else rng.uniform(-0.2, 0.7))
                 in_front = bool(rng.random() < 0.6)
                 depth = round(target.depth_m + (-CONTACT_DEPTH_STEP_M if in_front else CONTACT_DEPTH_STEP_M), 4)
-                probe = hand_shape(rng, instance_id, label, side, glove, (0.0, 0.0), size, angle, depth, forearm)
-                grip = probe.keypoints[int(rng.choice([7, 11, 6, 10]))]
-                wrist = (touch[0] - grip[0], touch[1] - grip[1])
-                hand = hand_shape(rng, instance_id, label, side, glove, wrist, size, angle, depth, forearm)
+                hand = hand_shape(rng, instance_id, label, side, glove, (0.0, 0.0), size, angle, depth, forearm)
+                grip = hand.keypoints[int(rng.choice([7, 11, 6, 10]))]  # a finger joint lands on the object
+                hand = hand.transformed(1.0, (touch[0] - grip[0], touch[1] - grip[1]), (0.0, 0.0))
                 if not _conflicts(hand, objects_raster, hands, target.instance_id, width, height, any_depth=False):
                     hand.contact, hand.active = 1, target.instance_id
                     placed = hand
