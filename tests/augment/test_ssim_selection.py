@@ -77,3 +77,22 @@ def test_batches_stay_inside_one_work_size_and_are_stable() -> None:
     ]
     assert [b.index for b in batches] == [0, 1, 2]
     assert selection.plan_batches(dict(reversed(list(sizes.items()))), 2) == batches
+
+
+@pytest.mark.parametrize("level", [0, 128, 250, 255])
+def test_ssim_exact_where_float32_would_cancel(level: int) -> None:
+    """Flat areas with a large constant difference (a glove over flat skin) are the hard case."""
+    from skimage.metrics import structural_similarity
+
+    a = np.full((300, 400), level, np.uint8)
+    b = a.copy()
+    b[100:200, 100:300] = 60
+    want = structural_similarity(a, b, gaussian_weights=True, sigma=1.5, use_sample_covariance=False, data_range=255)
+    assert abs(ssim_gray(a, b) - want) <= 1e-6
+
+
+def test_ssim_maps_do_not_share_memory() -> None:
+    a, b = _pair(4, (50, 60))
+    first = ssim_map(to_gray(a), to_gray(b))
+    second = ssim_map(to_gray(a), to_gray(a))
+    assert first.min() < 0.99 and second.min() > 0.999999
