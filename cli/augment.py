@@ -66,7 +66,7 @@ def augment_gloves(
             glove_color=glove_color, steps=steps, guidance=guidance, max_sequence_length=max_sequence_length, work_scale=work_scale, preview=preview,
             restart=restart, strict=strict, compile=compile_, offload=offload,
         )
-        with _progress_bar() as progress:
+        with AugmentProgressBar() as progress:
             return run_augment(in_dir, out_dir, options, progress)
 
     report = run_guarded("augment-gloves", job)
@@ -74,7 +74,7 @@ def augment_gloves(
         print_report(report, out_dir)
 
 
-class _progress_bar:
+class AugmentProgressBar:
     """A rich bar fed by the pipeline's Progress callbacks."""
 
     def __enter__(self) -> Any:

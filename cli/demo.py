@@ -33,7 +33,7 @@ def demo(
 
     Prints the dataset statistics, the EHOI metrics table and where the pictures are.
     """
-    from glovego_cli.augment import _progress_bar as augment_progress_bar
+    from glovego_cli.augment import AugmentProgressBar as augment_progress_bar
     from glovego_cli.evaluate import metrics_table
     from glovego_cli.split import rich_progress
     from glovego_cli.stats import readme_table
