@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import os
 import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -155,8 +154,6 @@ def build_model_for(options: TrainOptions, categories: list[str]):
 
 def run_train(options: TrainOptions):
     """Train as `options` says; returns the trainer's `TrainResult`."""
-    import torch
-
     from glovego_model.data import ConcatIndex, build_index
     from glovego_model.engine import Trainer, TrainSettings
     from glovego_model.modeling import freeze_modules
@@ -166,8 +163,6 @@ def run_train(options: TrainOptions):
         raise GlovegoError("--train-json is required (or a recipe with train_json)")
     if not options.output_dir:
         raise GlovegoError("--output-dir is required")
-    if os.environ.get("OMP_NUM_THREADS") is None and not torch.cuda.is_available():
-        torch.set_num_threads(max(1, min(torch.get_num_threads(), os.cpu_count() or 1)))
     resolve_freeze_names(options.freeze)  # unknown names fail before any heavy work
     indexes = [build_index(p) for p in options.train_json]
     categories = indexes[0].category_names

@@ -28,6 +28,21 @@ def contact_probability(config: Any, mlp_logits: torch.Tensor, crop_logits: torc
     return torch.where(torch.isnan(crop_logits), mlp, fused)
 
 
+def exclusive_hand_scores(scores: torch.Tensor, hand_label: int) -> torch.Tensor:
+    """[Q, C] scores where a query is either a hand or an object, by its best class.
+
+    RT-DETR scores every class of a query; a hand query's weaker object-class entries would be
+    object detections lying exactly on the hand (IoU 1), and the association rule (its 0.45·IoU term)
+    then picks the hand itself as its own active object. Object queries keep their multi-label
+    entries among object classes.
+    """
+    is_hand_query = scores.argmax(-1) == hand_label
+    out = scores.clone()
+    out[is_hand_query, :hand_label] = 0.0
+    out[~is_hand_query, hand_label] = 0.0
+    return out
+
+
 def _rle(mask: np.ndarray) -> dict:
     rle = mask_utils.encode(np.asfortranarray(mask.astype(np.uint8)))
     rle["counts"] = rle["counts"].decode("ascii")
@@ -45,7 +60,7 @@ def postprocess(
     num_classes = scores_all.shape[-1]
     results = []
     for b, (image_id, (width, height)) in enumerate(zip(image_ids, sizes)):
-        flat = scores_all[b].flatten()
+        flat = exclusive_hand_scores(scores_all[b], hand_label).flatten()
         k = min(max_detections, flat.numel())
         top_scores, top_idx = flat.topk(k)
         keep = top_scores >= min_score
