@@ -25,7 +25,7 @@ EHOI_DEFAULTS: dict[str, Any] = {
     "ehoi_mask_dim": 32,
     "ehoi_image_size": [640, 640],
     "ehoi_depth_range_m": 5.0,
-    "ehoi_crop_queries": 100,
+    "ehoi_crop_queries": 30,
     "ehoi_deep_supervision": False,
     "ehoi_loss_weights": {
         "side": 1.0,

@@ -275,10 +275,11 @@ class EhoiHeadsMixin:
         self, pixel_values: torch.Tensor, logits: torch.Tensor, boxes: torch.Tensor, keypoints: torch.Tensor,
         depth: torch.Tensor | None, masks: torch.Tensor | None, k: int,
     ) -> torch.Tensor:
-        """At inference the crop branch runs on the k best-scoring queries only; others get NaN."""
+        """At inference the crop branch runs on the k queries with the best hand score only (contact is a
+        hand attribute); the others get NaN and fall back to the query MLP."""
         num_queries = logits.shape[1]
         k = min(k, num_queries)
-        top = logits.detach().amax(-1).topk(k, dim=1).indices  # [B, k]
+        top = logits.detach()[..., -1].topk(k, dim=1).indices  # [B, k]; hand is the last class
         batch = torch.arange(logits.shape[0], device=logits.device)[:, None].expand_as(top).reshape(-1)
         query = top.reshape(-1)
         values = self._crop_logits(pixel_values, boxes, keypoints, depth, masks, batch, query)
