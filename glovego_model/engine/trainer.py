@@ -4,6 +4,7 @@ periodic validation, `best/` and `final/` model folders (detector.md §2.9)."""
 from __future__ import annotations
 
 import json
+import logging
 import math
 import shutil
 import time
@@ -140,7 +141,14 @@ class Trainer:
         if self.is_main and tmp.exists():
             shutil.rmtree(tmp)
         self.accelerator.wait_for_everyone()
-        self.accelerator.save_state(str(tmp))
+        # accelerate warns about every tied decoder head it stores once; the tie is restored on load.
+        tied_warning = logging.getLogger("accelerate.utils.other")
+        level = tied_warning.level
+        tied_warning.setLevel(logging.ERROR)
+        try:
+            self.accelerator.save_state(str(tmp))
+        finally:
+            tied_warning.setLevel(level)
         if self.is_main:
             atomic_write_json(tmp / STATE_FILE, {"step": self.step, "best_metric": self.best,
                                                  "settings": _jsonable(asdict(self.settings))})
