@@ -38,16 +38,17 @@ def test_run_writes_self_describing_outputs(toy_json, tmp_path, tiny_options):
 def test_killed_and_resumed_run_ends_with_identical_weights(toy_json, tmp_path, tiny_options):
     from glovego_pipelines.train import run_train
 
-    run_train(tiny_options(toy_json, tmp_path / "a", max_steps=4))
-    first = run_train(tiny_options(toy_json, tmp_path / "b", max_steps=4, stop_after=2))
+    run_train(tiny_options(toy_json, tmp_path / "a", max_steps=4, ema=True))
+    first = run_train(tiny_options(toy_json, tmp_path / "b", max_steps=4, stop_after=2, ema=True))
     assert first.step == 2 and not (tmp_path / "b" / "final").exists()
     with pytest.raises(GlovegoError, match="pass --resume"):
         run_train(tiny_options(toy_json, tmp_path / "b", max_steps=4))
-    run_train(tiny_options(toy_json, tmp_path / "b", max_steps=4, resume=True))
-    a = load_file(tmp_path / "a" / "final" / "model.safetensors")
-    b = load_file(tmp_path / "b" / "final" / "model.safetensors")
-    assert a.keys() == b.keys()
-    assert all(torch.equal(a[k], b[k]) for k in a)
+    run_train(tiny_options(toy_json, tmp_path / "b", max_steps=4, resume=True, ema=True))
+    for name in ("final/model.safetensors", "checkpoints/step_4/model.safetensors"):  # EMA weights, raw weights
+        a = load_file(tmp_path / "a" / name)
+        b = load_file(tmp_path / "b" / name)
+        assert a.keys() == b.keys()
+        assert all(torch.equal(a[k], b[k]) for k in a), name
 
 
 def _cli(*args: str):
