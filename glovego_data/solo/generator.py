@@ -22,7 +22,7 @@ import numpy as np
 from glovego_data._cv2 import cv2
 from glovego_data.atomic import staging_dir
 from glovego_data.ehoi_coco.constants import KEYPOINT_NAMES, REFERENCE_CATEGORIES, SKELETON
-from glovego_data.exr import write_depth_exr
+from glovego_data.exr import encode_exr, unity_depth_channels
 from glovego_data.masks import tight_box
 from glovego_data.solo.colors import instance_color
 from glovego_data.solo.synth_scene import (
@@ -193,7 +193,9 @@ def _background(rng: np.random.Generator, width: int, height: int) -> tuple[np.n
     colour[:] = np.array([150, 140, 125], dtype=np.int16)
     horizon = max(1, height // 10)
     colour[:horizon] = (40, 45, 60)
-    noise = rng.integers(-6, 7, size=(height, width, 3), dtype=np.int16)
+    # A smooth texture (coarse noise, bilinear upsampled): looks like a surface, compresses in PNG.
+    coarse = rng.integers(-10, 11, size=(max(2, height // 8), max(2, width // 8), 3)).astype(np.float32)
+    noise = np.round(cv2.resize(coarse, (width, height), interpolation=cv2.INTER_LINEAR)).astype(np.int16)
     depth = np.broadcast_to(1.6 - 0.9 * yy / height, (height, width)).astype(np.float32)
     depth[:horizon] = 0.0
     return colour, noise, depth
@@ -412,7 +414,8 @@ class _Writer:
             lut = np.zeros(len(raster.shapes) + 1, dtype=np.float32)
             lut[1:] = [s.depth_m for s in raster.shapes]
             depth = np.where(raster.index == 0, table_depth, lut[raster.index])
-            write_depth_exr(seq_dir / depth_name, depth, zip_level=1)
+            # Plain write: the whole export is staged and renamed at once (and keeps the umask's mode).
+            (seq_dir / depth_name).write_bytes(encode_exr(unity_depth_channels(depth), "ZIP", zip_level=1))
             annotations.append({"@type": f"{SOLO}DepthAnnotation", "id": _LABELER_IDS["depth"], "sensorId": sensor,
                                 "description": "Generates depth images", "measurementStrategy": o["measurement"],
                                 "imageFormat": "Exr", "dimension": [float(w), float(h)], "filename": depth_name})
