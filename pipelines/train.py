@@ -6,7 +6,7 @@ import hashlib
 import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from glovego_data.errors import GlovegoError
 
@@ -194,7 +194,3 @@ def run_train(options: TrainOptions):
                 "data_sha256": data, "categories": categories}
     trainer = Trainer(model, ConcatIndex(indexes), val_index, settings, run_info, resume=options.resume)
     return trainer.fit()
-
-
-def recipe_names(directory: Path = RECIPES_DIR) -> Sequence[str]:
-    return sorted(p.stem for p in directory.glob("*.toml"))

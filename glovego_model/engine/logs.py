@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import csv
+import io
 import math
 from pathlib import Path
-from typing import Any
 
 from glovego_data.atomic import atomic_write_bytes
 from glovego_data.errors import GlovegoError
@@ -110,11 +110,7 @@ def plot_curves(csv_path: Path, out_path: Path) -> None:
     if vals:
         axes[1].legend(fontsize=7)
     fig.tight_layout()
-    buffer = __import__("io").BytesIO()
+    buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=110)
     plt.close(fig)
     atomic_write_bytes(out_path, buffer.getvalue())
-
-
-def summarise(values: dict[str, Any]) -> str:
-    return "  ".join(f"{k}={v:.3g}" for k, v in values.items() if isinstance(v, (int, float)))

@@ -90,7 +90,3 @@ def load_model(init: str, *, categories: Sequence[str] | None = None, **ehoi: An
     reshaped = any(before[k] != getattr(config, k) for k in ("ehoi_contact_modality", "ehoi_use_depth", "ehoi_use_mask"))
     cls = model_class_for(config)
     return cls.from_pretrained(path, config=config, local_files_only=True, ignore_mismatched_sizes=coco or reshaped)
-
-
-__all__ = ["EHOI_DEFAULTS", "build_model", "is_ehoi_config", "load_config", "load_model", "reset_batch_norms",
-           "resolve_checkpoint"]
