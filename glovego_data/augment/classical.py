@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
-import cv2
+from glovego_data._cv2 import cv2
 import numpy as np
 
 from glovego_data.augment.composite import ramp_alpha

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Iterator
 
-import cv2
+from glovego_data._cv2 import cv2
 import numpy as np
 
 MEDIAPIPE_VERSION = "mediapipe-0.10.21"

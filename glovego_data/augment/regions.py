@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Sequence
 
-import cv2
+from glovego_data._cv2 import cv2
 import numpy as np
 
 from glovego_data.augment.mediapipe_hands import HandLandmarks, landmark_mask, skeleton_mask

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-import cv2
+from glovego_data._cv2 import cv2
 import numpy as np
 from PIL import Image as PILImage
 
