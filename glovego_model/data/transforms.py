@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-import cv2
+from glovego_data._cv2 import cv2
 import numpy as np
 from PIL import Image as PILImage
 from pycocotools import mask as mask_utils

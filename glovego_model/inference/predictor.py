@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Sequence
 
-import cv2
+from glovego_data._cv2 import cv2
 import numpy as np
 import torch
 
