@@ -30,7 +30,7 @@ test: setup
 	$(BIN)/python -m pytest -q
 
 bench: setup
-	$(BIN)/python benchmarks/solo2coco.py --quick
+	$(BIN)/python benchmarks/solo2coco.py
 	$(BIN)/python benchmarks/eval.py
 	$(BIN)/python benchmarks/split.py
 	$(BIN)/python benchmarks/augment.py

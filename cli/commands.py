@@ -1,21 +1,21 @@
-"""The list of command modules, in the order `glovego --help` shows them."""
+"""The list of command modules, in the order `glovego --help` shows them: the chain's order."""
 
 from __future__ import annotations
 
 from types import ModuleType
 
-from glovego_cli import augment, demo, solo2coco, solo_generate, split, stats, train, validate, evaluate, infer, viz
+from glovego_cli import augment, demo, evaluate, infer, solo2coco, solo_generate, split, stats, train, validate, viz
 
 MODULES: tuple[ModuleType, ...] = (
     solo2coco,
     solo_generate,
-    validate,
+    augment,
     split,
     stats,
     train,
-    augment,
     evaluate,
     infer,
     viz,
+    validate,
     demo,
 )

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Optional
-
 import typer
 
 from glovego_data import __version__
@@ -14,6 +12,10 @@ app = typer.Typer(
     rich_markup_mode="rich",
     add_completion=False,
     help="GlovEgo: industrial egocentric hand-object interaction data and models.",
+    epilog=(
+        "The chain: solo2coco → augment-gloves → split → train → eval / infer.  "
+        "Try it on the bundled sample: glovego demo"
+    ),
 )
 
 
@@ -25,9 +27,7 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
-    version: Optional[bool] = typer.Option(
-        None, "--version", callback=_version, is_eager=True, help="Print the version and exit."
-    ),
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version and exit."),
 ) -> None:
     """GlovEgo: from a Unity SOLO export and real frames to a trained, evaluated EHOI detector."""
 

@@ -63,3 +63,12 @@ def test_readme_command_and_its_options_exist(call):
         if word.startswith("--"):
             option = word.split("=", 1)[0]
             assert option in result.output, f"glovego {call[0]} has no option {option}"
+
+
+def test_generated_cli_reference_is_current():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("generate_cli_help", REPO / "docs" / "generate_cli_help.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert (REPO / "docs" / "cli.md").read_text() == module.render(), "run: python docs/generate_cli_help.py"
