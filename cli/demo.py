@@ -15,7 +15,7 @@ EPILOG = """Examples:
 
   glovego demo                      # writes demo_out/ (a few minutes on a laptop CPU)
 
-  glovego demo --out /tmp/demo --steps 300 --overwrite
+  glovego demo --out /tmp/demo --steps 600 --overwrite
 
   glovego demo --backend flux-kontext --model ~/models/FLUX.1-Kontext-dev   # on a GPU with the weights
 """
@@ -23,7 +23,7 @@ EPILOG = """Examples:
 
 def demo(
     out: Path = typer.Option(Path("demo_out"), "--out", help="Folder to create for every stage's output."),
-    steps: int = typer.Option(150, "--steps", min=1, help="Training steps of the CI-size detector."),
+    steps: int = typer.Option(300, "--steps", min=1, help="Training steps of the CI-size detector."),
     backend: str = typer.Option("classical", "--backend", help="Glove backend: classical (CPU) or flux-kontext (GPU + weights)."),
     model: Optional[str] = typer.Option(None, "--model", help="FLUX.1-Kontext-dev diffusers folder, for --backend flux-kontext."),
     sample: Optional[Path] = typer.Option(None, "--sample", help="Sample folder with solo/ and real/ (default: the bundled one)."),

@@ -26,7 +26,7 @@ REAL_ID_OFFSET = 1000
 
 @dataclass
 class DemoOptions:
-    steps: int = 150
+    steps: int = 300
     backend: str = "classical"  # or "flux-kontext" (needs --model weights and a GPU)
     model: str | None = None
     sample: Path = SAMPLE_DIR
