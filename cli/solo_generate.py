@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
 
 from glovego_cli.errors import run_guarded
+
+if TYPE_CHECKING:
+    from glovego_data.solo.generator import GeneratedSolo
 
 EPILOG = """Examples:
 
@@ -40,14 +47,36 @@ def solo_generate(
     """
     from glovego_pipelines.solo_generate import run_solo_generate
 
-    run_guarded(
-        "solo-generate",
-        lambda: run_solo_generate(
-            out_dir, sequences=sequences, steps=steps, width=width, height=height, seed=seed, dense=dense,
-            cameras=cameras, metadata=metadata, id_space=id_space, label_style=label_style, depth=depth,
-            overwrite=overwrite,
-        ),
-    )
+    console = Console(stderr=True)
+
+    def job() -> GeneratedSolo:
+        with Progress(TextColumn("solo-generate"), BarColumn(), MofNCompleteColumn(), TextColumn("steps"),
+                      TimeElapsedColumn(), console=console) as bars:
+            task = bars.add_task("steps", total=sequences * steps)
+            return run_solo_generate(
+                out_dir, sequences=sequences, steps=steps, width=width, height=height, seed=seed, dense=dense,
+                cameras=cameras, metadata=metadata, id_space=id_space, label_style=label_style, depth=depth,
+                overwrite=overwrite, progress=lambda done, total: bars.update(task, completed=done, total=total),
+            )
+
+    console.print(summary_table(run_guarded("solo-generate", job)))
+
+
+def summary_table(generated: GeneratedSolo) -> Table:
+    frames = generated.frames
+    hands = [h for f in frames for h in f.hands]
+    table = Table(title=f"solo-generate: {generated.root}")
+    table.add_column("what")
+    table.add_column("value", justify="right")
+    table.add_row("captures (sequence × step × camera)", str(len(frames)))
+    table.add_row("instances per capture", f"{sum(len(f.instances) for f in frames) / max(1, len(frames)):.1f}")
+    table.add_row("hands", str(len(hands)))
+    table.add_row("hands in contact", str(sum(h.contact for h in hands)))
+    table.add_row("gloved hands", str(sum(h.glove == 1 for h in hands)))
+    table.add_row("keypoints visible / occluded / outside",
+                  " / ".join(str(sum(k[2] == s for h in hands for k in h.keypoints)) for s in (2, 1, 0)))
+    table.add_row("id_obj space", generated.id_space)
+    return table
 
 
 def register(app: typer.Typer) -> None:

@@ -13,8 +13,6 @@ from pathlib import Path
 from contextlib import nullcontext
 from typing import Any, Callable, ContextManager
 
-from rich.console import Console
-
 from glovego_data.errors import GlovegoError
 from glovego_pipelines.assets import SAMPLE_DIR
 
@@ -38,9 +36,9 @@ class DemoHooks:
     """What the CLI shows while the demo runs; the pipeline itself only calls these."""
 
     stage: Callable[[int, str, str], None] = lambda index, name, what: None
-    console: Console | None = None  # for stages that draw their own rich progress
     # Context managers entered around one stage each (rich allows one live display at a time),
     # yielding that stage's progress hook.
+    solo_progress: Callable[[], ContextManager[Any]] | None = None
     split_progress: Callable[[], ContextManager[Any]] | None = None
     augment_progress: Callable[[], ContextManager[Any]] | None = None
 
@@ -114,7 +112,8 @@ def run_demo(out: Path, options: DemoOptions, hooks: DemoHooks | None = None) ->
     real_test = package / "real" / "annotations" / "test.json"
 
     hooks.stage(1, "solo2coco", f"{solo} → {paths['synth']}")
-    result.solo_report = run_solo2coco(solo.parent if solo.name == "solo" else solo, paths["synth"], console=hooks.console)
+    with (hooks.solo_progress or nullcontext)() as progress:
+        result.solo_report = run_solo2coco(solo, paths["synth"], progress=progress)
 
     hooks.stage(2, "augment-gloves", f"{real_sample} → {paths['real']} ({options.backend})")
     with (hooks.augment_progress or nullcontext)() as progress:
