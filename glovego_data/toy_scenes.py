@@ -16,11 +16,11 @@ from pathlib import Path
 
 import numpy as np
 from PIL import Image as PILImage
-from pycocotools import mask as mask_utils
 
 from glovego_data.ehoi_coco import Annotation, EhoiDataset, Image, build_categories, save_dataset
 from glovego_data.ehoi_coco.constants import NUM_KEYPOINTS
 from glovego_data.ehoi_coco.info import depth_info, make_info
+from glovego_data.masks import mask_to_rle
 
 TOY_OBJECTS: tuple[str, ...] = ("box", "tool")
 _OBJECT_COLOURS = ((60, 90, 200), (40, 170, 80))
@@ -109,11 +109,6 @@ def _draw_hand(canvas: np.ndarray, box: _Box, side: int, glove: int, contact: in
         canvas[max(cy - 1, 0) : cy + 2, max(cx - 1, 0) : cx + 2] = (150, 20, 20)
     return points
 
-
-def _rle(mask: np.ndarray) -> dict:
-    rle = mask_utils.encode(np.asfortranarray(mask.astype(np.uint8)))
-    rle["counts"] = rle["counts"].decode("ascii")
-    return rle
 
 
 def generate_toy_dataset(
@@ -207,7 +202,7 @@ def generate_toy_dataset(
                 ann.num_keypoints = NUM_KEYPOINTS
                 ann.keypoints_source = "synthetic"
             if with_masks:
-                ann.segmentation = _rle(mask)
+                ann.segmentation = mask_to_rle(mask, *mask.shape)
                 ann.area = float(mask.sum())
             next_ann += 1
             placed.append(box)
@@ -218,7 +213,7 @@ def generate_toy_dataset(
                 mask[box.y : box.y + box.h, box.x : box.x + box.w] = True
                 for hand_mask in hand_masks:
                     mask &= ~hand_mask
-                ann.segmentation = _rle(mask)
+                ann.segmentation = mask_to_rle(mask, *mask.shape)
                 ann.area = float(mask.sum())
             annotations.append(ann)
         annotations.extend(hands)

@@ -8,8 +8,8 @@ from typing import Any
 import numpy as np
 import torch
 import torch.nn.functional as F
-from pycocotools import mask as mask_utils
 
+from glovego_data.masks import mask_to_rle
 from glovego_model.detections import ImageDetections
 from glovego_model.modeling.config import crop_channels, ehoi_setting, parse_contact_modality
 
@@ -42,11 +42,6 @@ def exclusive_hand_scores(scores: torch.Tensor, hand_label: int) -> torch.Tensor
     out[~is_hand_query, hand_label] = 0.0
     return out
 
-
-def _rle(mask: np.ndarray) -> dict:
-    rle = mask_utils.encode(np.asfortranarray(mask.astype(np.uint8)))
-    rle["counts"] = rle["counts"].decode("ascii")
-    return rle
 
 
 def postprocess(
@@ -92,7 +87,7 @@ def postprocess(
         if with_masks and outputs.mask_logits is not None and n:
             logits = F.interpolate(outputs.mask_logits[b, query][None].float(), size=(height, width), mode="bilinear",
                                    align_corners=False)[0]
-            masks = [_rle(m) for m in (logits > 0).cpu().numpy()]
+            masks = [mask_to_rle(m, *m.shape) for m in (logits > 0).cpu().numpy()]
         results.append(ImageDetections(
             image_id=image_id, width=int(width), height=int(height),
             boxes_xywh=xywh.cpu().numpy().astype(np.float64), scores=top_scores.cpu().numpy().astype(np.float64),
