@@ -36,7 +36,7 @@ def demo(
     from glovego_cli.augment import AugmentProgressBar as augment_progress_bar
     from glovego_cli.evaluate import metrics_table
     from glovego_cli.solo2coco import frames_progress
-    from glovego_cli.split import rich_progress
+    from glovego_cli.progress import rich_progress
     from glovego_cli.stats import readme_table
     from glovego_pipelines.demo import STAGES, DemoHooks, DemoOptions, run_demo
 
@@ -51,7 +51,7 @@ def demo(
 
     def job():
         hooks = DemoHooks(stage=stage, solo_progress=lambda: frames_progress(errors),
-                          split_progress=lambda: rich_progress(errors), augment_progress=augment_progress_bar)
+                          progress=lambda: rich_progress(errors), augment_progress=augment_progress_bar)
         return run_demo(out, options, hooks)
 
     result = run_guarded("demo", job)

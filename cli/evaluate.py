@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from glovego_cli.errors import run_guarded
+from glovego_cli.progress import rich_progress
 
 EPILOG = """Examples:
 
@@ -74,8 +75,12 @@ def evaluate(
     """
     from glovego_pipelines.evaluate import run_evaluate
 
-    report = run_guarded("eval", lambda: run_evaluate(gt, predictions=predictions, weights=weights, out=out,
-                                                      device=device, batch_size=batch_size))
+    def job():
+        with rich_progress(Console(stderr=True)) as progress:
+            return run_evaluate(gt, predictions=predictions, weights=weights, out=out, device=device,
+                                batch_size=batch_size, progress=progress)
+
+    report = run_guarded("eval", job)
     console = Console(highlight=False)
     console.print(metrics_table(report.metrics))
     if per_class:

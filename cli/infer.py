@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 
 from glovego_cli.errors import run_guarded
+from glovego_cli.progress import rich_progress
 
 EPILOG = """Examples:
 
@@ -41,8 +42,12 @@ def infer(
     """
     from glovego_pipelines.infer import run_infer
 
-    report = run_guarded("infer", lambda: run_infer(inputs, out, weights, threshold=threshold, device=device,
-                                                    batch_size=batch_size, masks=masks, overwrite=overwrite))
+    def job():
+        with rich_progress(Console(stderr=True)) as progress:
+            return run_infer(inputs, out, weights, threshold=threshold, device=device, batch_size=batch_size,
+                             masks=masks, overwrite=overwrite, progress=progress)
+
+    report = run_guarded("infer", job)
     Console(highlight=False).print(
         f"[bold green]wrote[/] {out}: {report.records} detections on {report.images} image(s) and "
         f"{report.videos} video(s) ({report.frames} frames in all)")

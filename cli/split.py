@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Iterator, List, Optional
+from typing import List, Optional
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from glovego_cli.errors import run_guarded
+from glovego_cli.progress import rich_progress
 
 EPILOG = """Examples:
 
@@ -21,21 +20,6 @@ EPILOG = """Examples:
 
   glovego split --synth out/ --synth-json out/annotations/gloved.json --out pkg/ --group-by sequence
 """
-
-
-@contextmanager
-def rich_progress(console: Console) -> Iterator[Callable[[str, int], Callable[[int], None]]]:
-    """The library's progress hook as rich bars, one per task."""
-    with Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=console, transient=False,
-    ) as bars:
-
-        def start(label: str, total: int) -> Callable[[int], None]:
-            task = bars.add_task(label, total=total)
-            return lambda n: bars.advance(task, n)
-
-        yield start
 
 
 def _report(console: Console, manifest: dict) -> None:

@@ -8,6 +8,7 @@ import typer
 from rich.console import Console
 
 from glovego_cli.errors import run_guarded
+from glovego_cli.progress import rich_progress
 
 EPILOG = """Examples:
 
@@ -33,7 +34,11 @@ def viz(
     """
     from glovego_pipelines.viz import run_viz
 
-    report = run_guarded("viz", lambda: run_viz(target, out, n, overwrite=overwrite))
+    def job():
+        with rich_progress(Console(stderr=True)) as progress:
+            return run_viz(target, out, n, overwrite=overwrite, progress=progress)
+
+    report = run_guarded("viz", job)
     console = Console(highlight=False)
     for source, count in report.pictures.items():
         console.print(f"{count} picture(s) from {source}")

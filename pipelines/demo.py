@@ -14,6 +14,7 @@ from contextlib import nullcontext
 from typing import Any, Callable, ContextManager
 
 from glovego_data.errors import GlovegoError
+from glovego_data.progress import no_progress
 from glovego_pipelines.assets import SAMPLE_DIR
 
 STAGES: tuple[str, ...] = ("solo2coco", "augment-gloves", "split", "stats", "train", "eval", "infer", "viz")
@@ -39,7 +40,7 @@ class DemoHooks:
     # Context managers entered around one stage each (rich allows one live display at a time),
     # yielding that stage's progress hook.
     solo_progress: Callable[[], ContextManager[Any]] | None = None
-    split_progress: Callable[[], ContextManager[Any]] | None = None
+    progress: Callable[[], ContextManager[Any]] | None = None  # split, eval, infer, viz
     augment_progress: Callable[[], ContextManager[Any]] | None = None
 
 
@@ -55,6 +56,11 @@ class DemoResult:
     metrics: dict[str, Any] | None = None
     infer_report: Any = None
     viz_report: Any = None
+
+
+def _hook(factory: Callable[[], ContextManager[Any]] | None, default: Any) -> ContextManager[Any]:
+    """Enter the CLI's progress display for one stage, or hand the stage its quiet default."""
+    return factory() if factory is not None else nullcontext(default)
 
 
 def _check_sample(sample: Path) -> tuple[Path, Path]:
@@ -112,18 +118,18 @@ def run_demo(out: Path, options: DemoOptions, hooks: DemoHooks | None = None) ->
     real_test = package / "real" / "annotations" / "test.json"
 
     hooks.stage(1, "solo2coco", f"{solo} → {paths['synth']}")
-    with (hooks.solo_progress or nullcontext)() as progress:
+    with _hook(hooks.solo_progress, None) as progress:
         result.solo_report = run_solo2coco(solo, paths["synth"], progress=progress)
 
     hooks.stage(2, "augment-gloves", f"{real_sample} → {paths['real']} ({options.backend})")
-    with (hooks.augment_progress or nullcontext)() as progress:
+    with _hook(hooks.augment_progress, None) as progress:
         result.augment_report = run_augment(real_sample, paths["real"], _augment_options(options), progress)
 
     hooks.stage(3, "split", f"→ {package}")
-    with (hooks.split_progress or nullcontext)() as progress:
+    with _hook(hooks.progress, no_progress) as progress:
         result.split_report = run_split(
             package, synth=paths["synth"], real=paths["real"], percents=DEMO_PERCENTS, seed=0,
-            real_id_offset=REAL_ID_OFFSET, **({} if progress is None else {"progress": progress}),
+            real_id_offset=REAL_ID_OFFSET, progress=progress,
         )
 
     hooks.stage(4, "stats", f"{package} → {paths['stats_plot']}")
@@ -138,11 +144,16 @@ def run_demo(out: Path, options: DemoOptions, hooks: DemoHooks | None = None) ->
     result.train_result = run_train(train_options)
 
     hooks.stage(6, "eval", f"{real_test} with {paths['run']}")
-    result.metrics = run_evaluate(real_test, weights=paths["run"], out=paths["eval"]).metrics
+    with _hook(hooks.progress, no_progress) as progress:
+        result.metrics = run_evaluate(real_test, weights=paths["run"], out=paths["eval"],
+                                      progress=progress).metrics
 
     hooks.stage(7, "infer", f"test images → {paths['infer']}")
-    result.infer_report = run_infer([real_test], paths["infer"], paths["run"], threshold=0.5)
+    with _hook(hooks.progress, no_progress) as progress:
+        result.infer_report = run_infer([real_test], paths["infer"], paths["run"], threshold=0.5,
+                                        progress=progress)
 
     hooks.stage(8, "viz", f"ground truth of the test split → {paths['viz']}")
-    result.viz_report = run_viz(real_test, paths["viz"], n=12)
+    with _hook(hooks.progress, no_progress) as progress:
+        result.viz_report = run_viz(real_test, paths["viz"], n=12, progress=progress)
     return result

@@ -13,8 +13,9 @@ from typing import Any
 from glovego_data.atomic import atomic_write_bytes, atomic_write_json
 from glovego_data.ehoi_coco import EhoiDataset, load_dataset, read_json
 from glovego_data.errors import GlovegoError
+from glovego_data.progress import Progress, no_progress
 from glovego_model.evaluation import EhoiEvaluation, PRCurve, evaluate_detailed
-from glovego_pipelines.media import dataset_image, images_dir_of, progress_bar
+from glovego_pipelines.media import dataset_image, images_dir_of
 from glovego_pipelines.predict import check_categories, load_predictor, predict_records
 
 
@@ -35,7 +36,7 @@ def curve_file_name(metric: str) -> str:
 
 def run_evaluate(
     gt_path: Path, *, predictions: Path | None = None, weights: Path | None = None, out: Path | None = None,
-    device: str | None = None, batch_size: int = 8, show_progress: bool = True,
+    device: str | None = None, batch_size: int = 8, progress: Progress = no_progress,
 ) -> EvalReport:
     if (predictions is None) == (weights is None):
         raise GlovegoError("give exactly one of --predictions PRED.json or --weights RUN_DIR")
@@ -44,7 +45,7 @@ def run_evaluate(
         records = read_json(predictions)
         source = str(predictions)
     else:
-        records = model_records(gt, gt_path, weights, device, batch_size, show_progress)
+        records = model_records(gt, gt_path, weights, device, batch_size, progress)
         source = f"predictions of {weights}"
     evaluation = evaluate_detailed(gt, records, source=source, gt_name=str(gt_path))
     written: list[Path] = []
@@ -63,16 +64,15 @@ def run_evaluate(
 
 
 def model_records(gt: EhoiDataset, gt_path: Path, weights: Path, device: str | None, batch_size: int,
-                  show_progress: bool) -> list[dict[str, Any]]:
+                  progress: Progress) -> list[dict[str, Any]]:
     """Our model over every image of `gt` (images from `<root>/images/`), associated as in §6."""
     predictor = load_predictor(weights, device)
     check_categories(predictor, gt, gt_path, weights)
     images_dir = images_dir_of(gt_path)
     hand_id = gt.hand_category_id
-    with progress_bar(show_progress) as bar:
-        task = bar.add_task("predicting", total=len(gt.images))
-        frames = ((img.id, dataset_image(img, images_dir, gt_path)) for img in gt.images)
-        return predict_records(predictor, frames, hand_id, batch_size, on_batch=lambda done: bar.advance(task, len(done)))
+    advance = progress("predicting", len(gt.images))
+    frames = ((img.id, dataset_image(img, images_dir, gt_path)) for img in gt.images)
+    return predict_records(predictor, frames, hand_id, batch_size, on_batch=lambda done: advance(len(done)))
 
 
 def plot_curve(name: str, curve: PRCurve, value: float) -> bytes:

@@ -15,7 +15,8 @@ from glovego_data.atomic import staging_dir
 from glovego_data.drawing import draw_ehoi
 from glovego_data.ehoi_coco import load_dataset
 from glovego_data.errors import GlovegoError
-from glovego_pipelines.media import dataset_image, discover_media, images_dir_of, progress_bar, read_rgb
+from glovego_data.progress import Progress, no_progress
+from glovego_pipelines.media import dataset_image, discover_media, images_dir_of, read_rgb
 from glovego_pipelines.predict import check_categories, load_predictor, predict_records, predictor_hand_id
 
 JPEG_QUALITY = 92
@@ -45,7 +46,7 @@ class _Job:
 
 def run_infer(
     inputs: list[Path], out: Path, weights: Path, *, threshold: float = 0.5, device: str | None = None,
-    batch_size: int = 8, masks: bool = False, overwrite: bool = False, show_progress: bool = True,
+    batch_size: int = 8, masks: bool = False, overwrite: bool = False, progress: Progress = no_progress,
 ) -> InferReport:
     if not inputs:
         raise GlovegoError("give at least one image, folder, video or EHOI-COCO JSON")
@@ -61,32 +62,31 @@ def run_infer(
         pictures = {job.image_id: job.picture for job in images}
         records: list[dict[str, Any]] = []
         n_frames = len(images)
-        with progress_bar(show_progress) as bar:
-            task = bar.add_task("inferring", total=sum(job.count for job in jobs))
+        advance = progress("inferring", sum(job.count for job in jobs))
 
-            def save_pictures(done: list[tuple[Any, np.ndarray, list[dict[str, Any]]]]) -> None:
-                for image_id, pixels, recs in done:
-                    _save_picture(draw_ehoi(pixels, recs, names, hand_id, threshold=threshold), pictures[image_id])
-                bar.advance(task, len(done))
+        def save_pictures(done: list[tuple[Any, np.ndarray, list[dict[str, Any]]]]) -> None:
+            for image_id, pixels, recs in done:
+                _save_picture(draw_ehoi(pixels, recs, names, hand_id, threshold=threshold), pictures[image_id])
+            advance(len(done))
 
-            if images:  # one stream, so batches span images
-                frames = (frame for job in images for frame in job.frames())
-                records.extend(predict_records(predictor, frames, hand_id, batch_size, on_batch=save_pictures,
+        if images:  # one stream, so batches span images
+            frames = (frame for job in images for frame in job.frames())
+            records.extend(predict_records(predictor, frames, hand_id, batch_size, on_batch=save_pictures,
+                                           masks=masks))
+        for job in videos:
+            writer = _VideoOut(job.video, job.source)
+            try:
+                def write_frames(done: list[tuple[Any, np.ndarray, list[dict[str, Any]]]],
+                                 writer: _VideoOut = writer) -> None:
+                    for _, pixels, recs in done:
+                        writer.write(draw_ehoi(pixels, recs, names, hand_id, threshold=threshold))
+                    advance(len(done))
+
+                records.extend(predict_records(predictor, job.frames(), hand_id, batch_size, on_batch=write_frames,
                                                masks=masks))
-            for job in videos:
-                writer = _VideoOut(job.video, job.source)
-                try:
-                    def write_frames(done: list[tuple[Any, np.ndarray, list[dict[str, Any]]]],
-                                     writer: _VideoOut = writer) -> None:
-                        for _, pixels, recs in done:
-                            writer.write(draw_ehoi(pixels, recs, names, hand_id, threshold=threshold))
-                        bar.advance(task, len(done))
-
-                    records.extend(predict_records(predictor, job.frames(), hand_id, batch_size, on_batch=write_frames,
-                                                   masks=masks))
-                    n_frames += writer.frames
-                finally:
-                    writer.close()
+                n_frames += writer.frames
+            finally:
+                writer.close()
         (staging / "predictions.json").write_bytes(json.dumps(records, allow_nan=False).encode("utf-8"))
     return InferReport(out=out, images=len(images), videos=len(videos), frames=n_frames, records=len(records))
 

@@ -8,18 +8,12 @@ from pathlib import Path
 import numpy as np
 from PIL import Image as PILImage
 from PIL import UnidentifiedImageError
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from glovego_data.ehoi_coco import Image
 from glovego_data.errors import GlovegoError
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp")
 VIDEO_SUFFIXES = (".mp4", ".avi", ".mov", ".mkv", ".m4v", ".webm", ".mpg", ".mpeg")
-
-
-def progress_bar(enabled: bool = True) -> Progress:
-    return Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                    TimeRemainingColumn(), disable=not enabled)
 
 
 def images_dir_of(json_path: Path) -> Path:

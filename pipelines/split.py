@@ -12,7 +12,7 @@ from glovego_data.split.keep import read_keep_args
 from glovego_data.split.options import DEFAULT_PERCENTS, SplitOptions, parse_ratios
 from glovego_data.split.package import write_package
 from glovego_data.split.plan import RootInput, plan_root
-from glovego_data.split.progress import Progress, no_progress
+from glovego_data.progress import Progress, no_progress
 
 
 @dataclass

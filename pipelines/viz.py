@@ -12,7 +12,8 @@ from glovego_data.atomic import staging_dir
 from glovego_data.drawing import annotation_records, draw_ehoi
 from glovego_data.ehoi_coco import EhoiDataset, find_hand_category, load_dataset
 from glovego_data.errors import GlovegoError
-from glovego_pipelines.media import dataset_image, images_dir_of, progress_bar
+from glovego_data.progress import Progress, no_progress
+from glovego_pipelines.media import dataset_image, images_dir_of
 
 JPEG_QUALITY = 92
 
@@ -49,7 +50,8 @@ def pick_images(dataset: EhoiDataset, n: int) -> list:
     return [images[i] for i in picks]
 
 
-def run_viz(target: Path, out: Path, n: int = 20, *, overwrite: bool = False, show_progress: bool = True) -> VizReport:
+def run_viz(target: Path, out: Path, n: int = 20, *, overwrite: bool = False,
+            progress: Progress = no_progress) -> VizReport:
     if n < 1:
         raise GlovegoError(f"--n must be ≥ 1, got {n}")
     files = annotation_files(target)
@@ -61,7 +63,7 @@ def run_viz(target: Path, out: Path, n: int = 20, *, overwrite: bool = False, sh
         raise GlovegoError(f"{out}: already exists (use --overwrite to replace it)")
     report = VizReport(out=out)
     base = target if target.is_dir() else target.parent
-    with staging_dir(out, replace=True) as staging, progress_bar(show_progress) as bar:
+    with staging_dir(out, replace=True) as staging:
         for path, dataset in datasets:
             names = {c.id: c.name for c in dataset.categories}
             hand_id = dataset.hand_category_id
@@ -70,11 +72,11 @@ def run_viz(target: Path, out: Path, n: int = 20, *, overwrite: bool = False, sh
             folder = staging / relative.parent.parent / path.stem if len(relative.parts) > 2 else staging / path.stem
             folder.mkdir(parents=True, exist_ok=True)
             chosen = pick_images(dataset, n)
-            task = bar.add_task(f"viz {path.name}", total=len(chosen))
+            advance = progress(f"viz {path.name}", len(chosen))
             for image in chosen:
                 pixels = dataset_image(image, images_dir, path)
                 picture = draw_ehoi(pixels, annotation_records(dataset, image.id), names, hand_id)
                 PILImage.fromarray(picture).save(folder / f"{Path(image.file_name).stem}.jpg", quality=JPEG_QUALITY)
-                bar.advance(task)
+                advance(1)
             report.pictures[str(path)] = len(chosen)
     return report

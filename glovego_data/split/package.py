@@ -17,7 +17,7 @@ from glovego_data.split.hashing import sha256_file
 from glovego_data.split.manifest import PACKAGE_FORMAT, PACKAGE_VERSION, file_entries, write_manifest
 from glovego_data.split.options import SPLITS, SplitOptions
 from glovego_data.split.plan import RootInput, RootPlan, split_summary
-from glovego_data.split.progress import Progress, no_progress
+from glovego_data.progress import Progress, no_progress
 from glovego_data.split.subsets import STRATIFY_TOLERANCE
 
 

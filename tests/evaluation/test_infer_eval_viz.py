@@ -50,7 +50,7 @@ def toy_json(tmp_path_factory) -> Path:
 @pytest.mark.slow
 def test_infer_predictions_load_back_into_eval_unchanged(tiny_model, toy_json, tmp_path):
     out = tmp_path / "infer"
-    report = run_infer([toy_json], out, tiny_model, threshold=0.0, device="cpu", batch_size=2, show_progress=False)
+    report = run_infer([toy_json], out, tiny_model, threshold=0.0, device="cpu", batch_size=2)
     written = json.loads((out / "predictions.json").read_text())
     assert report.images == 3 and report.records == len(written) > 0
     gt = load_dataset(toy_json)
@@ -61,9 +61,8 @@ def test_infer_predictions_load_back_into_eval_unchanged(tiny_model, toy_json, t
         with PILImage.open(out / "pictures" / "train" / f"{Path(img.file_name).stem}.jpg") as picture:
             assert picture.size == (img.width, img.height)
 
-    from_file = run_evaluate(toy_json, predictions=out / "predictions.json", show_progress=False)
-    from_model = run_evaluate(toy_json, weights=tiny_model, out=tmp_path / "eval", device="cpu", batch_size=2,
-                              show_progress=False)
+    from_file = run_evaluate(toy_json, predictions=out / "predictions.json")
+    from_model = run_evaluate(toy_json, weights=tiny_model, out=tmp_path / "eval", device="cpu", batch_size=2)
     assert from_file.metrics == from_model.metrics
     assert json.loads((tmp_path / "eval" / "predictions.json").read_text()) == written
 
@@ -102,12 +101,12 @@ def test_videos_come_back_as_videos_and_images_as_pictures(tiny_model, tmp_path)
 
 def test_infer_bad_inputs(tiny_model, tmp_path):
     with pytest.raises(GlovegoError, match="no such file or folder"):
-        run_infer([tmp_path / "missing.jpg"], tmp_path / "o1", tiny_model, device="cpu", show_progress=False)
+        run_infer([tmp_path / "missing.jpg"], tmp_path / "o1", tiny_model, device="cpu")
     (tmp_path / "notes.txt").write_text("x")
     with pytest.raises(GlovegoError, match="not an image or video"):
-        run_infer([tmp_path / "notes.txt"], tmp_path / "o2", tiny_model, device="cpu", show_progress=False)
+        run_infer([tmp_path / "notes.txt"], tmp_path / "o2", tiny_model, device="cpu")
     with pytest.raises(GlovegoError, match="not a model folder"):
-        run_infer([tmp_path / "notes.txt"], tmp_path / "o3", tmp_path, device="cpu", show_progress=False)
+        run_infer([tmp_path / "notes.txt"], tmp_path / "o3", tmp_path, device="cpu")
     assert not (tmp_path / "o1").exists() and not (tmp_path / "o1.tmp").exists()
 
 
@@ -131,5 +130,5 @@ def test_viz_errors(toy_json, tmp_path):
     raw = json.loads(toy_json.read_text())
     (broken / "train.json").write_text(json.dumps(raw))
     with pytest.raises(GlovegoError, match="camera_1.png not found"):
-        run_viz(broken / "train.json", tmp_path / "v2", 1, show_progress=False)
+        run_viz(broken / "train.json", tmp_path / "v2", 1)
     assert not (tmp_path / "v2").exists()
