@@ -98,6 +98,27 @@ def _group_ranks(keys: np.ndarray) -> np.ndarray:
     return index - np.maximum.accumulate(np.where(starts, index, 0))
 
 
+def accumulation_order(score: np.ndarray, image: np.ndarray) -> np.ndarray:
+    """Detections in pycocotools' accumulation order: score descending, then image rank, then
+    file order. One float sort; only runs of equal scores are sorted again by the other keys."""
+    by_score = np.argsort(-score)
+    ordered = score[by_score]
+    tied = np.zeros(score.size, dtype=bool)
+    tied[1:] = ordered[1:] == ordered[:-1]
+    if tied.any():
+        tied[:-1] |= tied[1:]
+        run = np.cumsum(np.r_[True, ordered[1:] != ordered[:-1]])
+        slots = np.flatnonzero(tied)
+        members = by_score[slots]
+        by_score[slots] = members[np.lexsort((members, image[members], run[slots]))]
+    return by_score
+
+
+def _small(keys: np.ndarray) -> np.ndarray:
+    """Small non-negative integer keys as int16, so a stable argsort runs as a radix sort."""
+    return keys.astype(np.int16) if keys.size and int(keys.max()) < 2**15 else keys
+
+
 def _pairs(det_keys: np.ndarray, gt_keys_sorted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """All (detection, GT) index pairs sharing a group key; GT indices refer to the sorted keys."""
     lo = np.searchsorted(gt_keys_sorted, det_keys, side="left")
@@ -122,15 +143,20 @@ class Matching:
         self.cats = cats = np.unique(np.asarray(list(categories), dtype=np.int64))
         self.gt_index = np.flatnonzero(np.isin(gt.category, cats))
         gt = self.gt = gt.take(self.gt_index)
-        dt = dt.take(np.isin(dt.category, cats))
+        considered = np.flatnonzero(np.isin(dt.category, cats))
         n_images = max(int(n_images), 1)
 
-        # Detections: group by (category, image), best score first, file order on ties; top 100 each.
-        d_key = np.searchsorted(cats, dt.category).astype(np.int64) * n_images + dt.image
-        order = np.lexsort((np.arange(len(dt)), -dt.score, d_key))
+        # Detections: group by (category, image), best score first (ties: file order); top 100 each.
+        # One integer key (group, accumulation rank) sorts them: no multi-key lexsort.
+        dt_category, dt_image = dt.category[considered], dt.image[considered]
+        accumulated = accumulation_order(dt.score[considered], dt_image)
+        score_rank = np.empty(considered.size, dtype=np.int64)
+        score_rank[accumulated] = np.arange(considered.size)
+        d_key = np.searchsorted(cats, dt_category).astype(np.int64) * n_images + dt_image
+        order = np.argsort(d_key * max(considered.size, 1) + score_rank)
         rank = _group_ranks(d_key[order])
         order, rank = order[rank < MAX_DETS], rank[rank < MAX_DETS]
-        self.det = det = dt.take(order)
+        self.det = det = dt.take(considered[order])
         det_key = d_key[order]
 
         # Ground truth: regular and crowd separately, each sorted by group then file order.
@@ -141,12 +167,18 @@ class Matching:
         self.crowd = crowd = crowd[np.argsort(g_key[crowd], kind="stable")]
 
         # Candidate pairs, in matching order: by round (rank), detection, best IoU, later GT.
+        # Pairs come grouped by detection, GT ascending; only detections with several candidates
+        # need their candidates sorted, and the round key is small enough for a radix sort.
         pd, pg = _pairs(det_key, g_key[regular])
         iou = rowwise_iou(det.boxes[pd], gt.boxes[regular[pg]]) if pd.size else np.zeros(0)
         ok = iou >= IOU_THRESHOLD
         pd, pg, iou = pd[ok], pg[ok], iou[ok]
+        several = np.flatnonzero(np.bincount(pd, minlength=len(det))[pd] > 1)
+        if several.size:
+            by_iou = several[np.lexsort((-pg[several], -iou[several], pd[several]))]
+            pd[several], pg[several] = pd[by_iou], pg[by_iou]
         pr = rank[pd]
-        by_round = np.lexsort((-pg, -iou, pd, pr))
+        by_round = np.argsort(_small(pr), kind="stable")
         self.pair_det, self.pair_gt = pd[by_round], pg[by_round]
         pr = pr[by_round]
         self.round_bounds = np.searchsorted(pr, np.arange(int(pr.max()) + 2)) if pr.size else np.zeros(1, np.int64)
@@ -158,9 +190,13 @@ class Matching:
             cd, cg = cd[hit], cg[hit]
         self.crowd_det, self.crowd_gt = cd, cg
 
-        # Accumulation: per category, by score, then image id, then file order.
+        # Accumulation: per category, in accumulation order (a stable radix sort by category).
         self.cat_code = np.searchsorted(cats, det.category)
-        self.acc = np.lexsort((order, det.image, -det.score, self.cat_code))
+        det_of = np.full(considered.size, -1, dtype=np.int64)
+        det_of[order] = np.arange(order.size)
+        in_order = det_of[accumulated]
+        in_order = in_order[in_order >= 0]
+        self.acc = in_order[np.argsort(_small(self.cat_code[in_order]), kind="stable")]
 
     def average_precision(self, keep_gt: np.ndarray | None = None, gate: Gate | None = None) -> APResult:
         """AP@0.5 per category over the GT rows where `keep_gt` (a mask over the GT given to the

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import math
+from array import array as DoubleArray
 from operator import itemgetter
 from dataclasses import dataclass
-from itertools import chain
+from itertools import chain, compress, filterfalse
 from typing import Any, Sequence
 
 import numpy as np
@@ -166,6 +167,8 @@ def _int_or(value: Any, fallback: int) -> int:
 
 _NUMBER_TYPES = frozenset((int, float))
 _INT_TYPES = frozenset((int,))
+_BOX_TYPES = frozenset((list, tuple))
+_NO_BOX_TYPES = frozenset((list, type(None)))
 _TRI_STATES = frozenset((-1, 0, 1))
 
 
@@ -173,94 +176,103 @@ def _finite(values: list[Any]) -> np.ndarray | None:
     """float64 array of plain finite ints / floats (bool excluded), else None."""
     if not set(map(type, values)) <= _NUMBER_TYPES:
         return None
-    array = np.array(values, dtype=np.float64)
+    array = np.array(values, dtype=np.float64).reshape(len(values))
     return array if np.isfinite(array).all() else None
+
+
+def _ints(values: list[Any]) -> np.ndarray | None:
+    """int64 array of plain ints (bool excluded), else None."""
+    if not set(map(type, values)) <= _INT_TYPES:
+        return None
+    return np.array(values, dtype=np.int64).reshape(len(values))
 
 
 def _box_array(boxes: list[Any]) -> np.ndarray | None:
     """[n, 4] float64 of valid xywh boxes (finite, w > 0, h > 0), else None."""
-    if not all(type(b) in (list, tuple) and len(b) == 4 for b in boxes):
+    if not set(map(type, boxes)) <= _BOX_TYPES or not set(map(len, boxes)) <= {4}:
         return None
-    if not set(map(type, chain.from_iterable(boxes))) <= _NUMBER_TYPES:
+    values = list(chain.from_iterable(boxes))
+    if not set(map(type, values)) <= _NUMBER_TYPES:
         return None
-    array = np.fromiter(chain.from_iterable(boxes), dtype=np.float64, count=4 * len(boxes)).reshape(len(boxes), 4)
+    array = np.frombuffer(DoubleArray("d", values), dtype=np.float64).reshape(len(boxes), 4)
     if not np.isfinite(array).all():
         return None
     return array if (array[:, 2] > 0).all() and (array[:, 3] > 0).all() else None
+
+
+def _image_column(image_ids: list[Any], ranks: dict) -> np.ndarray | None:
+    """Each record's image rank, or None when some id is not an image of the GT (True would
+    otherwise find image 1)."""
+    if bool in set(map(type, image_ids)):
+        return None
+    try:
+        return np.fromiter(map(ranks.__getitem__, image_ids), dtype=np.int64, count=len(image_ids))
+    except (KeyError, TypeError):
+        return None
 
 
 def _fast_table(records: list[Any], ranks: dict, gt: EhoiDataset, hand_id: int) -> PredictionTable | None:
     """The §2.2 rules as whole-column checks while building the columns; None as soon as any
     column does not pass (the caller then checks record by record)."""
     n = len(records)
+    if not n:
+        return None
     try:
         image_ids = list(map(itemgetter("image_id"), records))
-        category_ids = list(map(itemgetter("category_id"), records))
-        boxes = list(map(itemgetter("bbox"), records))
-        scores = list(map(itemgetter("score"), records))
-        if bool in set(map(type, image_ids)):
-            return None
-        image = np.fromiter(map(ranks.__getitem__, image_ids), dtype=np.int64, count=n)
-    except (KeyError, TypeError, IndexError):
+        category = _ints(list(map(itemgetter("category_id"), records)))
+        boxes = _box_array(list(map(itemgetter("bbox"), records)))
+        score = _finite(list(map(itemgetter("score"), records)))
+    except (KeyError, TypeError):
         return None
+    image = _image_column(image_ids, ranks)
     known = np.array(sorted(c.id for c in gt.categories), dtype=np.int64)
-    if not set(map(type, category_ids)) <= _INT_TYPES:
+    if image is None or category is None or boxes is None or score is None or not np.isin(category, known).all():
         return None
-    category = np.array(category_ids, dtype=np.int64).reshape(n)
-    if not np.isin(category, known).all():
-        return None
-    box_array = _box_array(boxes) if n else np.zeros((0, 4))
-    score = _finite(scores) if n else np.zeros(0)
-    if box_array is None or score is None:
-        return None
+
     is_hand = category == hand_id
     rows = np.flatnonzero(is_hand)
-    hands = [records[i] for i in rows.tolist()]
+    hands = list(compress(records, is_hand.tolist()))
     try:
         side = list(map(itemgetter("hand_side"), hands))
         contact = list(map(itemgetter("contact_state"), hands))
     except KeyError:
         return None
     gloves = [r.get("gloves", -1) for r in hands]
-    cat_obj = [r.get("category_id_obj", -1) for r in hands]
     tri = side + contact + gloves
     if not set(map(type, tri)) <= _INT_TYPES or not set(tri) <= _TRI_STATES:
         return None
-    if not set(map(type, cat_obj)) <= _INT_TYPES:
-        return None
+    cat_obj = _ints([r.get("category_id_obj", -1) for r in hands])
     bbox_obj = [r.get("bbox_obj", []) for r in hands]
-    linked = [k for k, b in enumerate(bbox_obj) if b]
-    if not all(b == [] or b is None for b in bbox_obj if not b):
+    if cat_obj is None or not set(map(type, filterfalse(None, bbox_obj))) <= _NO_BOX_TYPES:
         return None
-    linked_boxes = np.zeros((0, 4))
-    linked_scores = np.zeros(0)
-    if linked:
-        objects = set(known.tolist()) - {hand_id}
-        found = _box_array([bbox_obj[k] for k in linked])
-        if found is None or any(contact[k] != 1 for k in linked) or not {cat_obj[k] for k in linked} <= objects:
-            return None
+    linked = np.array([k for k, b in enumerate(bbox_obj) if b], dtype=np.int64)
+    linked_boxes, linked_scores = np.zeros((0, 4)), np.zeros(0)
+    if linked.size:
+        objects = np.setdiff1d(known, [hand_id])
+        found = _box_array([bbox_obj[k] for k in linked.tolist()])
         try:
-            found_scores = _finite([hands[k]["score_obj"] for k in linked])
+            found_scores = _finite([hands[k]["score_obj"] for k in linked.tolist()])
         except KeyError:
             return None
-        if found_scores is None:
+        if found is None or found_scores is None or (np.array(contact)[linked] != 1).any() \
+                or not np.isin(cat_obj[linked], objects).all():
             return None
         linked_boxes, linked_scores = found, found_scores
-    keypoints = [r["keypoints"] for r in hands if r.get("keypoints") is not None]
-    if keypoints and (not all(type(k) is list and len(k) == KEYPOINT_VALUES for k in keypoints)
+    keypoints = [k for k in (r.get("keypoints") for r in hands) if k is not None]
+    if keypoints and (not set(map(type, keypoints)) <= {list} or not set(map(len, keypoints)) <= {KEYPOINT_VALUES}
                       or _finite(list(chain.from_iterable(keypoints))) is None):
         return None
 
-    def hand_column(values: list[int]) -> np.ndarray:
+    def hand_column(values: Any) -> np.ndarray:
         column = np.full(n, -1, dtype=np.int64)
         column[rows] = values
         return column
 
     bbox_obj_column = np.full((n, 4), np.nan)
     score_obj = np.full(n, np.nan)
-    at = rows[np.array(linked, dtype=np.int64)]
+    at = rows[linked]
     bbox_obj_column[at] = linked_boxes
     score_obj[at] = linked_scores
-    return PredictionTable(image, category, box_array, score, is_hand, hand_column(side), hand_column(gloves),
+    return PredictionTable(image, category, boxes, score, is_hand, hand_column(side), hand_column(gloves),
                            hand_column(contact), hand_column(cat_obj), bbox_obj_column,
                            ~np.isnan(bbox_obj_column[:, 0]), score_obj)
