@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from glovego_cli.errors import run_guarded
+from glovego_cli.progress import rich_progress
 from glovego_data.augment.flux_kontext import DEFAULT_MODEL, DEFAULT_PROMPT  # plain constants: no torch import
 
 EPILOG = """Examples:
@@ -66,44 +67,12 @@ def augment_gloves(
             glove_color=glove_color, steps=steps, guidance=guidance, max_sequence_length=max_sequence_length, work_scale=work_scale, preview=preview,
             restart=restart, strict=strict, compile=compile_, offload=offload,
         )
-        with AugmentProgressBar() as progress:
+        with rich_progress(Console(stderr=True)) as progress:
             return run_augment(in_dir, out_dir, options, progress)
 
     report = run_guarded("augment-gloves", job)
     if report is not None:
         print_report(report, out_dir)
-
-
-class AugmentProgressBar:
-    """A rich bar fed by the pipeline's Progress callbacks."""
-
-    def __enter__(self) -> Any:
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
-
-        from glovego_pipelines.augment_gloves import Progress as Callbacks
-
-        self.bar = Progress(
-            TextColumn("[bold]augment-gloves[/] {task.description}"), BarColumn(), MofNCompleteColumn(),
-            TimeElapsedColumn(), TimeRemainingColumn(), console=Console(stderr=True), transient=False,
-        )
-        self.task = self.bar.add_task("preparing", total=None)
-        self.started = False
-        return Callbacks(
-            start=lambda total: self._show(description="editing", total=total, completed=0),
-            advance=lambda n: self.bar.advance(self.task, n),
-            stage=lambda text: self.bar.update(self.task, description=text),
-        )
-
-    def _show(self, **fields: Any) -> None:
-        # Started when editing starts, so an error while checking inputs prints no empty bar.
-        if not self.started:
-            self.bar.start()
-            self.started = True
-        self.bar.update(self.task, **fields)
-
-    def __exit__(self, *exc: Any) -> None:
-        if self.started:
-            self.bar.stop()
 
 
 def print_report(report: dict[str, Any], out_dir: Path) -> None:

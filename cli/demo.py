@@ -33,9 +33,7 @@ def demo(
 
     Prints the dataset statistics, the EHOI metrics table and where the pictures are.
     """
-    from glovego_cli.augment import AugmentProgressBar as augment_progress_bar
     from glovego_cli.evaluate import metrics_table
-    from glovego_cli.solo2coco import frames_progress
     from glovego_cli.progress import rich_progress
     from glovego_cli.stats import readme_table
     from glovego_pipelines.demo import STAGES, DemoHooks, DemoOptions, run_demo
@@ -50,8 +48,7 @@ def demo(
         console.print(Rule(f"[bold]{index}/{len(STAGES)} {name}[/]  {what}", align="left"))
 
     def job():
-        hooks = DemoHooks(stage=stage, solo_progress=lambda: frames_progress(errors),
-                          progress=lambda: rich_progress(errors), augment_progress=augment_progress_bar)
+        hooks = DemoHooks(stage=stage, progress=lambda: rich_progress(errors))
         return run_demo(out, options, hooks)
 
     result = run_guarded("demo", job)

@@ -21,4 +21,8 @@ def rich_progress(console: Console) -> Iterator[Callable[[str, int], Callable[[i
             task = bars.add_task(label, total=total)
             return lambda n: bars.advance(task, n)
 
-        yield start
+        try:
+            yield start
+        except BaseException:
+            bars.live.transient = True  # the error message alone, without a half-drawn bar above it
+            raise

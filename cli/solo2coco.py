@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterator, Optional
+from typing import TYPE_CHECKING, Optional
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
 from glovego_cli.errors import run_guarded
+from glovego_cli.progress import rich_progress
 
 if TYPE_CHECKING:
     from glovego_data.solo.report import ConversionReport
@@ -45,25 +44,13 @@ def solo2coco(
     console = Console(stderr=True)
 
     def job():
-        with frames_progress(console) as progress:
+        with rich_progress(console) as progress:
             return run_solo2coco(
                 solo_dir, out_dir, mapping_file=mapping, workers=workers, skip_bad=skip_bad,
                 mask_format=mask_format, name=name, depth_range=depth_range, progress=progress,
             )
 
     console.print(report_table(run_guarded("solo2coco", job)))
-
-
-@contextmanager
-def frames_progress(console: Console) -> Iterator[Callable[[int, int], None]]:
-    """A rich bar over frames, fed by the converter's `progress(done, total)`."""
-    with Progress(
-        TextColumn("solo2coco"), BarColumn(), MofNCompleteColumn(), TextColumn("frames"),
-        TimeElapsedColumn(), TimeRemainingColumn(), console=console, transient=False,
-    ) as bars:
-        task = bars.add_task("frames", total=None)
-        yield lambda done, total: bars.update(task, completed=done, total=total)
-
 
 
 def report_table(report: ConversionReport) -> Table:

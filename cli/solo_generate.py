@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from glovego_cli.errors import run_guarded
+from glovego_cli.progress import rich_progress
 
 if TYPE_CHECKING:
     from glovego_data.solo.generator import GeneratedSolo
@@ -50,13 +50,11 @@ def solo_generate(
     console = Console(stderr=True)
 
     def job() -> GeneratedSolo:
-        with Progress(TextColumn("solo-generate"), BarColumn(), MofNCompleteColumn(), TextColumn("steps"),
-                      TimeElapsedColumn(), console=console) as bars:
-            task = bars.add_task("steps", total=sequences * steps)
+        with rich_progress(console) as progress:
             return run_solo_generate(
                 out_dir, sequences=sequences, steps=steps, width=width, height=height, seed=seed, dense=dense,
                 cameras=cameras, metadata=metadata, id_space=id_space, label_style=label_style, depth=depth,
-                overwrite=overwrite, progress=lambda done, total: bars.update(task, completed=done, total=total),
+                overwrite=overwrite, progress=progress,
             )
 
     console.print(summary_table(run_guarded("solo-generate", job)))

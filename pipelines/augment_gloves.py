@@ -12,7 +12,7 @@ import shutil
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -32,6 +32,7 @@ from glovego_data.augment.regions import HandRegion, hand_regions, match_landmar
 from glovego_data.augment.report import build_report
 from glovego_data.ehoi_coco import save_dataset
 from glovego_data.errors import GlovegoError
+from glovego_data.progress import Progress, no_progress
 
 BACKENDS = ("flux-kontext", "classical")
 WORK = ".work"
@@ -74,15 +75,6 @@ class AugmentOptions:
         else:
             args.pop("glove_color")
         return args
-
-
-@dataclass
-class Progress:
-    """Callbacks the CLI fills in; the pipeline itself prints nothing."""
-
-    start: Callable[[int], None] = lambda total: None
-    advance: Callable[[int], None] = lambda n: None
-    stage: Callable[[str], None] = lambda text: None
 
 
 def check_options(in_dir: Path, out_dir: Path, options: AugmentOptions) -> None:
@@ -281,25 +273,30 @@ def _partial_state() -> Any:
     return PartialState(cpu=not torch.cuda.is_available())
 
 
-def run_augment(in_dir: Path, out_dir: Path, options: AugmentOptions, progress: Progress | None = None) -> dict[str, Any] | None:
-    """Run this process's share; on rank 0 merge everything and return the report (else None)."""
-    progress = progress or Progress()
+def run_augment(
+    in_dir: Path, out_dir: Path, options: AugmentOptions, progress: Progress = no_progress
+) -> dict[str, Any] | None:
+    """Run this process's share; on rank 0 merge everything and return the report (else None).
+
+    Progress tasks: checking inputs, editing (this process's images), merging.
+    """
     in_dir, out_dir = Path(in_dir), Path(out_dir)
     check_options(in_dir, out_dir, options)
     if options.backend == "flux-kontext":
         from glovego_data.augment.flux_kontext import resolve_model
 
         resolve_model(options.model)  # no weights: stop before anything is read or written
-    progress.stage("checking inputs")
     splits = load_splits(in_dir)
     sources = collect_images(splits)
+    checked = progress("checking inputs", len(sources))
     for source in sources.values():
         check_image_file(in_dir, source)
+        checked(1)
     plan = make_plan(sources, options)
 
     state = _partial_state()
     if not state.is_main_process:
-        progress = Progress()  # one bar (rank 0's share), not one per process
+        progress = no_progress  # one bar (rank 0's share), not one per process
     args = options.output_args()
     if state.is_main_process:
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -318,7 +315,7 @@ def run_augment(in_dir: Path, out_dir: Path, options: AugmentOptions, progress: 
     processed = 0
     with state.split_between_processes(todo) as mine:
         mine = list(mine)
-        progress.start(sum(len(b.file_names) for b in mine))
+        edited = progress("editing", sum(len(b.file_names) for b in mine))
         if mine:
             editor = Editor(options, embeds, state.device)
             detector = _detector() if _needs_detector(plan, mine, options) else None
@@ -327,7 +324,7 @@ def run_augment(in_dir: Path, out_dir: Path, options: AugmentOptions, progress: 
                 for batch in mine:
                     journal.record_batch(batch.index, process_batch(batch, plan, in_dir, out_dir, options, editor, detector))
                     processed += len(batch.file_names)
-                    progress.advance(len(batch.file_names))
+                    edited(len(batch.file_names))
             finally:
                 journal.close()
                 if detector is not None:
@@ -336,8 +333,10 @@ def run_augment(in_dir: Path, out_dir: Path, options: AugmentOptions, progress: 
     state.wait_for_everyone()
     if not state.is_main_process:
         return None
-    progress.stage("merging")
-    return merge(in_dir, out_dir, splits, plan, options, args, seconds, processed)
+    merged = progress("merging", 1)
+    report = merge(in_dir, out_dir, splits, plan, options, args, seconds, processed)
+    merged(1)
+    return report
 
 
 def _needs_detector(plan: Plan, batches: list[selection.Batch], options: AugmentOptions) -> bool:

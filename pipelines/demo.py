@@ -14,7 +14,7 @@ from contextlib import nullcontext
 from typing import Any, Callable, ContextManager
 
 from glovego_data.errors import GlovegoError
-from glovego_data.progress import no_progress
+from glovego_data.progress import Progress, no_progress
 from glovego_pipelines.assets import SAMPLE_DIR
 
 STAGES: tuple[str, ...] = ("solo2coco", "augment-gloves", "split", "stats", "train", "eval", "infer", "viz")
@@ -37,11 +37,9 @@ class DemoHooks:
     """What the CLI shows while the demo runs; the pipeline itself only calls these."""
 
     stage: Callable[[int, str, str], None] = lambda index, name, what: None
-    # Context managers entered around one stage each (rich allows one live display at a time),
+    # A context manager entered around each stage (rich allows one live display at a time),
     # yielding that stage's progress hook.
-    solo_progress: Callable[[], ContextManager[Any]] | None = None
-    progress: Callable[[], ContextManager[Any]] | None = None  # split, eval, infer, viz
-    augment_progress: Callable[[], ContextManager[Any]] | None = None
+    progress: Callable[[], ContextManager[Progress]] | None = None
 
 
 @dataclass
@@ -58,9 +56,9 @@ class DemoResult:
     viz_report: Any = None
 
 
-def _hook(factory: Callable[[], ContextManager[Any]] | None, default: Any) -> ContextManager[Any]:
-    """Enter the CLI's progress display for one stage, or hand the stage its quiet default."""
-    return factory() if factory is not None else nullcontext(default)
+def _progress(hooks: DemoHooks) -> ContextManager[Progress]:
+    """Enter the CLI's progress display for one stage, or hand the stage the quiet hook."""
+    return hooks.progress() if hooks.progress is not None else nullcontext(no_progress)
 
 
 def _check_sample(sample: Path) -> tuple[Path, Path]:
@@ -118,15 +116,15 @@ def run_demo(out: Path, options: DemoOptions, hooks: DemoHooks | None = None) ->
     real_test = package / "real" / "annotations" / "test.json"
 
     hooks.stage(1, "solo2coco", f"{solo} → {paths['synth']}")
-    with _hook(hooks.solo_progress, None) as progress:
+    with _progress(hooks) as progress:
         result.solo_report = run_solo2coco(solo, paths["synth"], progress=progress)
 
     hooks.stage(2, "augment-gloves", f"{real_sample} → {paths['real']} ({options.backend})")
-    with _hook(hooks.augment_progress, None) as progress:
+    with _progress(hooks) as progress:
         result.augment_report = run_augment(real_sample, paths["real"], _augment_options(options), progress)
 
     hooks.stage(3, "split", f"→ {package}")
-    with _hook(hooks.progress, no_progress) as progress:
+    with _progress(hooks) as progress:
         result.split_report = run_split(
             package, synth=paths["synth"], real=paths["real"], percents=DEMO_PERCENTS, seed=0,
             real_id_offset=REAL_ID_OFFSET, progress=progress,
@@ -144,16 +142,16 @@ def run_demo(out: Path, options: DemoOptions, hooks: DemoHooks | None = None) ->
     result.train_result = run_train(train_options)
 
     hooks.stage(6, "eval", f"{real_test} with {paths['run']}")
-    with _hook(hooks.progress, no_progress) as progress:
+    with _progress(hooks) as progress:
         result.metrics = run_evaluate(real_test, weights=paths["run"], out=paths["eval"],
                                       progress=progress).metrics
 
     hooks.stage(7, "infer", f"test images → {paths['infer']}")
-    with _hook(hooks.progress, no_progress) as progress:
+    with _progress(hooks) as progress:
         result.infer_report = run_infer([real_test], paths["infer"], paths["run"], threshold=0.5,
                                         progress=progress)
 
     hooks.stage(8, "viz", f"ground truth of the test split → {paths['viz']}")
-    with _hook(hooks.progress, no_progress) as progress:
+    with _progress(hooks) as progress:
         result.viz_report = run_viz(real_test, paths["viz"], n=12, progress=progress)
     return result

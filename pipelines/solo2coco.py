@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Callable
 
+from glovego_data.progress import Progress, no_progress
 from glovego_data.solo.convert import ConvertOptions, convert_solo
 from glovego_data.solo.mapping import load_mapping
 from glovego_data.solo.report import ConversionReport
@@ -20,9 +20,9 @@ def run_solo2coco(
     mask_format: str = "polygon",
     name: str = "all",
     depth_range: float | None = None,
-    progress: Callable[[int, int], None] | None = None,
+    progress: Progress = no_progress,
 ) -> ConversionReport:
-    """Load the mapping (its errors come before any frame is read), then convert; `progress(done, total)`."""
+    """Load the mapping (its errors come before any frame is read), then convert."""
     mapping = load_mapping(mapping_file, depth_range_m=depth_range)
     options = ConvertOptions(mapping=mapping, workers=workers, skip_bad=skip_bad, mask_format=mask_format, name=name)
     return convert_solo(solo_dir, out_dir, options, progress=progress)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Callable
 
 from glovego_data.errors import GlovegoError
+from glovego_data.progress import Progress, no_progress
 from glovego_data.solo.generator import GeneratedSolo, generate_solo
 
 
@@ -24,9 +24,9 @@ def run_solo_generate(
     label_style: str = "unity",
     depth: bool = True,
     overwrite: bool = False,
-    progress: Callable[[int, int], None] | None = None,
+    progress: Progress = no_progress,
 ) -> GeneratedSolo:
-    """Generate the export; `progress(done, total)` after each step."""
+    """Generate the export (progress: one task, "steps")."""
     if out_dir.exists() and not overwrite:
         raise GlovegoError(f"{out_dir}: already exists; choose a new folder or pass --overwrite")
     try:

@@ -16,11 +16,12 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Iterator
 
 from glovego_data.atomic import atomic_write_json, link_or_copy, staging_dir
 from glovego_data.ehoi_coco import Image, depth_info, make_info
 from glovego_data.errors import GlovegoError
+from glovego_data.progress import Progress, no_progress
 from glovego_data.solo.frame import FrameResult, convert_frame
 from glovego_data.solo.mapping import Mapping
 from glovego_data.solo.plan import ConversionPlan, build_plan
@@ -29,7 +30,6 @@ from glovego_data.solo.report import ConversionReport, Tally
 from glovego_data.solo.writer import IncrementalDatasetWriter
 
 MASK_FORMATS = ("polygon", "rle")
-Progress = Callable[[int, int], None]  # (frames done, frames found)
 
 
 @dataclass
@@ -168,8 +168,13 @@ class _Assembler:
                 rep.contact_sources[source] += 1
 
 
-def convert_solo(solo_dir: str | Path, out_dir: str | Path, options: ConvertOptions, progress: Progress | None = None) -> ConversionReport:
-    """Convert a SOLO export into an EHOI-COCO dataset root at `out_dir`; returns the report."""
+def convert_solo(
+    solo_dir: str | Path, out_dir: str | Path, options: ConvertOptions, progress: Progress = no_progress
+) -> ConversionReport:
+    """Convert a SOLO export into an EHOI-COCO dataset root at `out_dir`; returns the report.
+
+    Progress: one task, "frames".
+    """
     start = time.perf_counter()
     solo_dir, out_dir = Path(solo_dir), Path(out_dir)
     if options.mask_format not in MASK_FORMATS:
@@ -189,11 +194,10 @@ def convert_solo(solo_dir: str | Path, out_dir: str | Path, options: ConvertOpti
         writer = IncrementalDatasetWriter(stage, options.name)
         assembler = _Assembler(stage, plan, writer, report)
         chunk = options.chunk_size or max(1, min(8, len(refs) // (options.workers * 8)))
-        if progress is not None:
-            progress(0, len(refs))
+        converted = progress("frames", len(refs))
         results = _results(refs, plan, options.workers, chunk)
         try:
-            for done, result in enumerate(results, start=1):
+            for result in results:
                 if result.dataset_error is not None:
                     raise result.dataset_error
                 if result.error is not None:
@@ -203,8 +207,7 @@ def convert_solo(solo_dir: str | Path, out_dir: str | Path, options: ConvertOpti
                     report.warnings.merge(result.tally)
                 else:
                     assembler.add(result)
-                if progress is not None:
-                    progress(done, len(refs))
+                converted(1)
         except BaseException:
             results.close()  # stop the workers before the staging folder is removed
             writer.discard()

@@ -15,7 +15,7 @@ import math
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -24,6 +24,7 @@ from glovego_data.atomic import staging_dir
 from glovego_data.ehoi_coco.constants import KEYPOINT_NAMES, REFERENCE_CATEGORIES, SKELETON
 from glovego_data.exr import encode_exr, unity_depth_channels
 from glovego_data.masks import tight_box
+from glovego_data.progress import Progress, no_progress
 from glovego_data.solo.colors import instance_color
 from glovego_data.solo.synth_scene import (
     Raster,
@@ -499,7 +500,7 @@ def generate_solo(
     high_ids: bool = False,
     dense: bool = False,
     overwrite: bool = False,
-    progress: Callable[[int, int], None] | None = None,
+    progress: Progress = no_progress,
 ) -> GeneratedSolo:
     """Write a SOLO root at `out_dir` (built in `<out_dir>.tmp/`, renamed when complete).
 
@@ -511,7 +512,7 @@ def generate_solo(
     `definitions` = True (all four files), False (a crashed run), or the file names to write.
     `key_style` = `camel` (1.0) or `prototype` (snake_case keys, `rgba`, `intrinsic`, `value`,
     `…Definition` types). `dense` = ~80 small instances per frame (the benchmark's setting).
-    `progress(done, total)` is called after each step.
+    Progress: one task, "steps".
     """
     if id_space not in ("instanceId", "labelId", f"metadata:{OBJECT_ID_KEY}"):
         raise ValueError(f"id_space must be instanceId, labelId or metadata:{OBJECT_ID_KEY}")
@@ -543,7 +544,7 @@ def generate_solo(
                 writer.label_id(hand_label(side, glove, hand_label_style, glove_in_label))
         background = _background(np.random.default_rng([seed, 7]), width, height)
         frame_no = frame_offset
-        total = sum(per_sequence)  # step_gaps renumbers steps, never changes their count
+        written = progress("steps", sum(per_sequence))  # step_gaps renumbers steps, never changes their count
         empty = {(int(a), int(b)) for a, b in empty_steps}
         for s in range(sequences):
             cast = _cast(np.random.default_rng([seed, s]), writer, hands=hands, objects=objects, names=names,
@@ -560,8 +561,7 @@ def generate_solo(
                 with_metadata = bool(rng.random() < metadata) and any(x.is_hand for x in shapes)
                 truths.extend(writer.frame(s, step, frame_no, shapes, rng, background, with_metadata))
                 frame_no += 1
-                if progress is not None:
-                    progress(frame_no - frame_offset, total)
+                written(1)
         writer.definitions(total_frames=frame_no - frame_offset, total_sequences=sequences)
     return GeneratedSolo(
         root=out_dir, frames=truths, sensors=writer.sensors, labels=dict(writer.labels), object_labels=names,
