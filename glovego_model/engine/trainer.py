@@ -22,6 +22,7 @@ from glovego_model.data.targets import labels_to
 from glovego_model.engine.logs import RunLogger, plot_curves
 from glovego_model.engine.optim import ModelEMA, build_optimizer, lr_multiplier
 from glovego_model.engine.validation import validate
+from glovego_model.modeling.loading import quiet_transformers
 
 STATE_FILE = "trainer_state.json"
 
@@ -161,7 +162,7 @@ class Trainer:
 
     def _save_model(self, name: str, metrics: dict[str, float]) -> None:
         model = self.ema.module if self.ema is not None else self.unwrapped
-        with staging_dir(self.run_dir / name, replace=True) as folder:
+        with staging_dir(self.run_dir / name, replace=True) as folder, quiet_transformers():
             model.save_pretrained(folder, safe_serialization=True)
             atomic_write_json(folder / "glovego_run.json", {
                 **self.run_info, "step": self.step, "metrics": metrics, "best_metric": self.best,

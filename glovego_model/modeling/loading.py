@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Sequence
+from contextlib import contextmanager
+from typing import Any, Iterator, Sequence
 
 import torch
 from torch import nn
@@ -89,4 +90,38 @@ def load_model(init: str, *, categories: Sequence[str] | None = None, **ehoi: An
     # A changed head layout (e.g. another contact modality) re-initialises only the heads it changes.
     reshaped = any(before[k] != getattr(config, k) for k in ("ehoi_contact_modality", "ehoi_use_depth", "ehoi_use_mask"))
     cls = model_class_for(config)
-    return cls.from_pretrained(path, config=config, local_files_only=True, ignore_mismatched_sizes=coco or reshaped)
+    with quiet_transformers():
+        model, info = cls.from_pretrained(path, config=config, local_files_only=True, ignore_mismatched_sizes=True,
+                                          output_loading_info=True)
+    if not coco and not reshaped:
+        _check_fit(path, info)
+    return model
+
+
+def _check_fit(path: Path, info: dict[str, Any]) -> None:
+    """An EHOI checkpoint must fill every tensor of the model as it is: weights saved by another
+    head layout would otherwise load half re-initialised, silently."""
+    problems = [*(f"{key} missing" for key in sorted(info["missing_keys"])),
+                *(f"{key} {tuple(saved)} in the file, {tuple(wanted)} here"
+                  for key, saved, wanted in sorted(info["mismatched_keys"])),
+                *(f"{key} not in this model" for key in sorted(info["unexpected_keys"]))]
+    if problems:
+        more = f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
+        raise GlovegoError(f"{path}: checkpoint does not fit this version's EHOI model: {'; '.join(problems[:3])}{more}. "
+                           "It was saved with another head layout; retrain, or load it with the version that wrote it")
+
+
+@contextmanager
+def quiet_transformers() -> Iterator[None]:
+    """No transformers tqdm bar or load report under our own progress display: problems are ours to report."""
+    from transformers.utils import logging
+
+    bar, verbosity = logging.is_progress_bar_enabled(), logging.get_verbosity()
+    logging.disable_progress_bar()
+    logging.set_verbosity_error()
+    try:
+        yield
+    finally:
+        logging.set_verbosity(verbosity)
+        if bar:
+            logging.enable_progress_bar()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 
 import pytest
@@ -178,3 +179,23 @@ def test_torchvision_guard_registers_a_broken_install_as_absent(tmp_path, monkey
         assert importlib.util.find_spec("torchvision") is None
     finally:
         sys.modules.pop("torchvision", None)
+
+
+@pytest.mark.parametrize("damage", ["missing", "reshaped"])
+def test_checkpoint_that_does_not_fit_this_version_is_a_clear_error(tmp_path, damage):
+    """Weights saved by another head layout must not load half-initialised: name the file and keys."""
+    from safetensors.torch import load_file, save_file
+
+    from glovego_model.modeling import load_model
+
+    _model().save_pretrained(tmp_path / "m")
+    weights = tmp_path / "m" / "model.safetensors"
+    tensors = load_file(weights)
+    key = next(k for k in sorted(tensors) if k.startswith("ehoi_") and k.endswith(".weight"))
+    if damage == "missing":
+        del tensors[key]
+    else:
+        tensors[key] = torch.zeros(tuple(s + 1 for s in tensors[key].shape))
+    save_file(tensors, weights, metadata={"format": "pt"})
+    with pytest.raises(GlovegoError, match=re.escape(f"{tmp_path / 'm'}: checkpoint does not fit") + f".*{re.escape(key)}"):
+        load_model(str(tmp_path / "m"))
