@@ -34,10 +34,13 @@ def solo2coco(
     mask_format: str = typer.Option("polygon", "--mask-format", help="polygon (default) or rle."),
     name: str = typer.Option("all", "--name", help="Annotation file name: annotations/<name>.json and <name>_hands.json."),
     depth_range: Optional[float] = typer.Option(None, "--depth-range", help="Metres mapped to 255 in depth_maps/ (default 5.0, or \\[depth] range_m)."),
+    restart: bool = typer.Option(False, "--restart", help="Start over instead of resuming an interrupted run (OUT_DIR.tmp/)."),
 ) -> None:
     """Convert a Unity Perception SOLO export into an EHOI-COCO dataset.
 
     Hands, side, glove, contact and active object come from the labels and the metadata labeler (or mask geometry); boxes, masks and areas from the instance segmentation; 21 MediaPipe keypoints; depth maps; a report with every count (also in OUT_DIR/report.json).
+
+    Resumable: after an interruption or a bad frame, run the same command again.
     """
     from glovego_pipelines.solo2coco import run_solo2coco
 
@@ -47,7 +50,8 @@ def solo2coco(
         with rich_progress(console) as progress:
             return run_solo2coco(
                 solo_dir, out_dir, mapping_file=mapping, workers=workers, skip_bad=skip_bad,
-                mask_format=mask_format, name=name, depth_range=depth_range, progress=progress,
+                mask_format=mask_format, name=name, depth_range=depth_range, restart=restart,
+                progress=progress,
             )
 
     console.print(report_table(run_guarded("solo2coco", job)))
@@ -61,6 +65,8 @@ def report_table(report: ConversionReport) -> Table:
     table.add_column("details", overflow="fold")
     table.add_row("frames found", str(report.frames_found), "")
     table.add_row("frames converted", str(report.frames_converted), "")
+    if report.frames_resumed:
+        table.add_row("frames resumed", str(report.frames_resumed), "taken over from the interrupted run's checkpoint")
     table.add_row(
         "frames skipped", str(report.frames_skipped),
         "; ".join(f"{s['file']}: {s['reason']}" for s in report.skipped[:5]) + (" …" if report.frames_skipped > 5 else ""),

@@ -8,7 +8,7 @@ import shutil
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 
 def _default_file_mode() -> int:
@@ -46,22 +46,28 @@ def atomic_write_json(path: str | os.PathLike[str], obj: Any, *, indent: int | N
 
 
 @contextmanager
-def staging_dir(final: str | os.PathLike[str], *, replace: bool = False) -> Iterator[Path]:
+def staging_dir(
+    final: str | os.PathLike[str], *, replace: bool = False, reuse: bool = False,
+    keep_on_error: Callable[[], bool] = lambda: False,
+) -> Iterator[Path]:
     """Yield `<final>.tmp/` to build an output folder in; rename it to `final` only on success.
 
-    A failure removes the staging folder, so `final` is either absent, untouched, or complete.
+    A failure removes the staging folder, so `final` is either absent, untouched, or complete;
+    except for resumable jobs: `reuse` continues in an existing staging folder, and a failure
+    leaves it in place when `keep_on_error()` says the next run can resume from it.
     """
     final = Path(final)
-    staging = final.with_name(final.name + ".tmp")
+    staging = staging_path(final)
     if final.exists() and not replace:
         raise FileExistsError(f"{final} already exists")
-    if staging.exists():
+    if staging.exists() and not reuse:
         shutil.rmtree(staging)
-    staging.mkdir(parents=True)
+    staging.mkdir(parents=True, exist_ok=True)
     try:
         yield staging
     except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
+        if not keep_on_error():
+            shutil.rmtree(staging, ignore_errors=True)
         raise
     if final.exists():
         trash = final.with_name(final.name + ".old")
@@ -71,6 +77,12 @@ def staging_dir(final: str | os.PathLike[str], *, replace: bool = False) -> Iter
         shutil.rmtree(trash, ignore_errors=True)
     else:
         os.replace(staging, final)
+
+
+def staging_path(final: str | os.PathLike[str]) -> Path:
+    """Where `staging_dir` builds `final`."""
+    final = Path(final)
+    return final.with_name(final.name + ".tmp")
 
 
 def link_or_copy(src: str | os.PathLike[str], dst: str | os.PathLike[str]) -> bool:

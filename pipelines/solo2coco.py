@@ -20,9 +20,12 @@ def run_solo2coco(
     mask_format: str = "polygon",
     name: str = "all",
     depth_range: float | None = None,
+    restart: bool = False,
     progress: Progress = no_progress,
 ) -> ConversionReport:
-    """Load the mapping (its errors come before any frame is read), then convert."""
+    """Load the mapping (its errors come before any frame is read), then convert (resuming an
+    interrupted run of the same conversion unless `restart`)."""
     mapping = load_mapping(mapping_file, depth_range_m=depth_range)
-    options = ConvertOptions(mapping=mapping, workers=workers, skip_bad=skip_bad, mask_format=mask_format, name=name)
+    options = ConvertOptions(mapping=mapping, workers=workers, skip_bad=skip_bad, mask_format=mask_format, name=name,
+                             restart=restart)
     return convert_solo(solo_dir, out_dir, options, progress=progress)

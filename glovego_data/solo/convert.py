@@ -2,7 +2,8 @@
 
 Frames run in worker processes in chunks; results come back in frame order, and only the main
 process assigns image and annotation ids, links images and appends records — so the output bytes
-do not depend on `--workers`. Everything is built in `OUT_DIR.tmp/` and renamed at the end.
+do not depend on `--workers`. Everything is built in `OUT_DIR.tmp/` and renamed at the end; an
+interrupted run leaves it there with a checkpoint, and the same command resumes (`resume.py`).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-from glovego_data.atomic import atomic_write_json, link_or_copy, staging_dir
+from glovego_data.atomic import atomic_write_json, link_or_copy, staging_dir, staging_path
 from glovego_data.ehoi_coco import Image, depth_info, make_info
 from glovego_data.errors import GlovegoError
 from glovego_data.progress import Progress, no_progress
@@ -27,6 +28,7 @@ from glovego_data.solo.mapping import Mapping
 from glovego_data.solo.plan import ConversionPlan, build_plan
 from glovego_data.solo.reader import FrameRef, discover, iter_frame_refs
 from glovego_data.solo.report import ConversionReport, Tally
+from glovego_data.solo.resume import Checkpoint, InputsDigest, load_checkpoint, run_key, save_checkpoint
 from glovego_data.solo.writer import IncrementalDatasetWriter
 
 MASK_FORMATS = ("polygon", "rle")
@@ -40,6 +42,12 @@ class ConvertOptions:
     mask_format: str = "polygon"
     name: str = "all"
     chunk_size: int = 0  # 0 = chosen from the dataset size
+    restart: bool = False  # ignore a checkpoint an interrupted run left
+    checkpoint_seconds: float = 10.0  # wall time between checkpoints
+
+    def output_options(self) -> dict[str, object]:
+        """What shapes the output bytes (a checkpoint made with others cannot be resumed)."""
+        return {"mapping": self.mapping, "skip_bad": self.skip_bad, "mask_format": self.mask_format, "name": self.name}
 
 
 # ----- workers -----------------------------------------------------------------------------------
@@ -119,6 +127,15 @@ class _Assembler:
         for sub in ("images", "depth_maps", "depth_mm"):
             (stage / sub).mkdir(exist_ok=True)
 
+    def checkpoint(self, key: str, frames_done: int, inputs: str, seconds: float) -> Checkpoint:
+        return Checkpoint(key=key, frames_done=frames_done, inputs=inputs, parts=self.writer.mark(), next_image=self.next_image,
+                          next_annotation=self.next_annotation, report=self.report, without_depth=self.without_depth,
+                          seconds=seconds)
+
+    def restore(self, checkpoint: Checkpoint) -> None:
+        self.next_image, self.next_annotation = checkpoint.next_image, checkpoint.next_annotation
+        self.without_depth = checkpoint.without_depth
+
     def add(self, result: FrameResult) -> None:
         rep = self.report
         rep.warnings.merge(result.tally)
@@ -173,6 +190,7 @@ def convert_solo(
 ) -> ConversionReport:
     """Convert a SOLO export into an EHOI-COCO dataset root at `out_dir`; returns the report.
 
+    Resumes from the checkpoint an interrupted run of the same conversion left in `OUT_DIR.tmp/`.
     Progress: one task, "frames".
     """
     start = time.perf_counter()
@@ -185,17 +203,33 @@ def convert_solo(
         raise GlovegoError(f"{out_dir}: already exists and is not empty; choose a new output folder")
     folders = discover(solo_dir)
     refs = list(iter_frame_refs(solo_dir, folders))
-    report = ConversionReport(solo_dir=str(solo_dir), out_dir=str(out_dir), frames_found=len(refs), workers=options.workers)
-    setup = Tally()
-    with staging_dir(out_dir, replace=out_dir.exists()) as stage:
+    key = run_key(solo_dir, refs, options.output_options())
+    previous = None if options.restart else load_checkpoint(staging_path(out_dir), key, refs)
+    kept = previous.frames_done if previous is not None else 0  # frames the staging folder's checkpoint holds
+    with staging_dir(out_dir, replace=out_dir.exists(), reuse=previous is not None, keep_on_error=lambda: kept > 0) as stage:
+        setup = Tally()
         plan = build_plan(solo_dir, stage, folders, refs, options.mapping, options.mask_format, setup)
-        report.warnings.merge(setup)
-        report.category_set = plan.category_set
-        writer = IncrementalDatasetWriter(stage, options.name)
+        if previous is None:
+            report = ConversionReport(solo_dir=str(solo_dir), out_dir=str(out_dir), frames_found=len(refs))
+            report.warnings.merge(setup)
+            report.category_set = plan.category_set
+        else:
+            report = previous.report
+            report.frames_resumed = previous.frames_done
+        report.workers = options.workers
+        done = report.frames_resumed
+        earlier = previous.seconds if previous is not None else 0.0
+        writer = IncrementalDatasetWriter(stage, options.name, resume=previous.parts if previous else None)
         assembler = _Assembler(stage, plan, writer, report)
-        chunk = options.chunk_size or max(1, min(8, len(refs) // (options.workers * 8)))
+        if previous is not None:
+            assembler.restore(previous)
+        todo = refs[done:]
+        inputs = InputsDigest(refs[:done])
+        chunk = options.chunk_size or max(1, min(8, len(todo) // (options.workers * 8)))
         converted = progress("frames", len(refs))
-        results = _results(refs, plan, options.workers, chunk)
+        converted(done)
+        results = _results(todo, plan, options.workers, chunk)
+        last_checkpoint = time.perf_counter()
         try:
             for result in results:
                 if result.dataset_error is not None:
@@ -207,10 +241,20 @@ def convert_solo(
                     report.warnings.merge(result.tally)
                 else:
                     assembler.add(result)
+                inputs.add(refs[done])
+                done += 1
+                if time.perf_counter() - last_checkpoint >= options.checkpoint_seconds and done < len(refs):
+                    seconds = earlier + time.perf_counter() - start
+                    save_checkpoint(stage, assembler.checkpoint(key, done, inputs.hexdigest(), seconds))
+                    kept, last_checkpoint = done, time.perf_counter()
                 converted(1)
-        except BaseException:
+        except BaseException as error:
             results.close()  # stop the workers before the staging folder is removed
             writer.discard()
+            if kept and isinstance(error, (GlovegoError, KeyboardInterrupt)):
+                what = "interrupted" if isinstance(error, KeyboardInterrupt) else str(error)
+                raise GlovegoError(f"{what}; the first {kept} of {len(refs)} frames are kept in {stage}: "
+                                   "run the same command again to resume") from None
             raise
         if report.depth_measurements:
             report.warnings.merge(assembler.without_depth)
@@ -229,7 +273,7 @@ def convert_solo(
         for sub in ("depth_maps", "depth_mm"):
             if not any((stage / sub).iterdir()):
                 (stage / sub).rmdir()
-        report.seconds = time.perf_counter() - start
+        report.seconds = earlier + time.perf_counter() - start
         if options.skip_bad:
             atomic_write_json(stage / "skipped.json", report.skipped)
         atomic_write_json(stage / "report.json", report.as_dict())

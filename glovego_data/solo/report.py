@@ -42,6 +42,7 @@ class ConversionReport:
     out_dir: str
     frames_found: int = 0
     frames_converted: int = 0
+    frames_resumed: int = 0  # taken over from an interrupted run's checkpoint
     skipped: list[dict[str, str]] = field(default_factory=list)
     images: int = 0
     images_linked: int = 0
@@ -77,7 +78,8 @@ class ConversionReport:
         return {
             "solo_dir": self.solo_dir,
             "out_dir": self.out_dir,
-            "frames": {"found": self.frames_found, "converted": self.frames_converted, "skipped": self.frames_skipped},
+            "frames": {"found": self.frames_found, "converted": self.frames_converted, "skipped": self.frames_skipped,
+                       "resumed": self.frames_resumed},
             "skipped": self.skipped,
             "images": {"count": self.images, "linked": self.images_linked, "copied": self.images_copied},
             "categories": self.category_set,

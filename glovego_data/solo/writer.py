@@ -21,12 +21,19 @@ def _dumps(obj: Any) -> bytes:
 
 
 class _Part:
-    """A comma-separated run of JSON records in a temporary file."""
+    """A comma-separated run of JSON records in a temporary file; `resume` = (length, empty) of a
+    checkpoint, to which the file is cut back."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, resume: tuple[int, bool] | None = None) -> None:
         self.path = path
-        self.handle: BinaryIO = open(path, "wb")
-        self.empty = True
+        if resume is None:
+            self.handle: BinaryIO = open(path, "wb")
+            self.empty = True
+        else:
+            length, self.empty = resume
+            self.handle = open(path, "r+b")
+            self.handle.truncate(length)
+            self.handle.seek(length)
 
     def append(self, record: dict[str, Any]) -> None:
         if not self.empty:
@@ -34,19 +41,29 @@ class _Part:
         self.handle.write(_dumps(record))
         self.empty = False
 
+    def mark(self) -> tuple[int, bool]:
+        self.handle.flush()
+        return self.handle.tell(), self.empty
+
     def close(self) -> None:
         self.handle.close()
 
 
 class IncrementalDatasetWriter:
-    def __init__(self, root: Path, name: str) -> None:
+    def __init__(self, root: Path, name: str, resume: dict[str, tuple[int, bool]] | None = None) -> None:
+        """`resume`: the `mark()` of an earlier writer on the same root, to continue from."""
         self.root = root
         self.name = name
         self.work = root / ".work"
         self.work.mkdir(parents=True, exist_ok=True)
-        self.images = _Part(self.work / "images.part")
-        self.annotations = _Part(self.work / "annotations.part")
-        self.hands = _Part(self.work / "hands.part")
+        resume = resume or {}
+        self.images = _Part(self.work / "images.part", resume.get("images"))
+        self.annotations = _Part(self.work / "annotations.part", resume.get("annotations"))
+        self.hands = _Part(self.work / "hands.part", resume.get("hands"))
+
+    def mark(self) -> dict[str, tuple[int, bool]]:
+        """Flush, and return what `resume` needs to continue from here."""
+        return {"images": self.images.mark(), "annotations": self.annotations.mark(), "hands": self.hands.mark()}
 
     def add_image(self, image: Image) -> None:
         self.images.append(image_to_dict(image))

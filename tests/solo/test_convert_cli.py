@@ -22,7 +22,7 @@ def test_cli_converts_and_prints_the_report(tmp_path: Path) -> None:
     assert data["info"]["ehoi"]["depth"]["range_m"] == 3.0 and data["info"]["ehoi"]["segmentation"] == "rle"
     assert (out / "annotations" / "train_hands.json").is_file()
     report = json.loads((out / "report.json").read_text())
-    assert report["frames"] == {"found": 2, "converted": 2, "skipped": 0}
+    assert report["frames"] == {"found": 2, "converted": 2, "skipped": 0, "resumed": 0}
 
 
 def test_cli_errors_are_one_line_and_exit_1(tmp_path: Path) -> None:
