@@ -62,6 +62,9 @@ def option_names() -> list[str]:
     return [f.name for f in fields(TrainOptions)]
 
 
+OPTION_NAMES = frozenset(option_names())
+
+
 def resolve_recipe_path(name_or_path: str) -> Path:
     """A TOML path, or the name of a bundled recipe (`ci_tiny`, `synth_pretrain`, …)."""
     path = Path(name_or_path)
@@ -175,18 +178,12 @@ def run_train(options: TrainOptions):
     if options.freeze:
         freeze_modules(model, options.freeze)
     scratch = options.init == "scratch"
-    settings = TrainSettings(
-        output_dir=Path(options.output_dir), max_steps=options.max_steps, batch_size=options.batch_size,
-        lr=options.lr, weight_decay=options.weight_decay, backbone_lr_scale=options.backbone_lr_scale,
-        warmup_steps=options.warmup_steps, schedule=options.schedule, min_lr_ratio=options.min_lr_ratio,
-        grad_clip=options.grad_clip if options.grad_clip is not None else (1.0 if scratch else 0.1),
-        grad_accumulation=options.grad_accumulation, eval_every=options.eval_every, save_every=options.save_every,
-        keep_checkpoints=options.keep_checkpoints, log_every=options.log_every, seed=options.seed,
-        workers=options.workers, mixed_precision=options.mixed_precision, ema=options.ema,
-        sizes=training_sizes(options), flip=options.flip, jitter=options.jitter,
-        eval_batch_size=options.eval_batch_size, wandb=options.wandb, progress=options.progress,
-        stop_after=options.stop_after,
-    )
+    settings = TrainSettings(**{
+        **{f.name: getattr(options, f.name) for f in fields(TrainSettings) if f.name in OPTION_NAMES},
+        "output_dir": Path(options.output_dir),
+        "grad_clip": options.grad_clip if options.grad_clip is not None else (1.0 if scratch else 0.1),
+        "sizes": training_sizes(options),
+    })
     data = {str(ix.json_path): sha256_of(ix.json_path) for ix in indexes}
     if val_index is not None:
         data[str(val_index.json_path)] = sha256_of(val_index.json_path)

@@ -88,3 +88,20 @@ def test_cli_image_missing(toy_root, tmp_path):
     code, text = _cli("--config", "ci_tiny", "--train-json", str(path), "--output-dir", str(tmp_path / "r"))
     assert code == 1 and f"{path}: image 3: file not found: images/camera_3.png" in text
     assert not (tmp_path / "r").exists()
+
+
+def test_train_options_and_engine_settings_share_their_defaults():
+    """`glovego train`'s options feed the engine's settings field by field: a default changed on one
+    side only would make the CLI and the library train differently."""
+    from dataclasses import MISSING, fields
+
+    from glovego_model.engine.trainer import TrainSettings
+    from glovego_pipelines.train import TrainOptions
+
+    options = {f.name: f.default for f in fields(TrainOptions)}
+    derived = {"output_dir", "grad_clip", "sizes"}  # set from other options (see run_train)
+    for f in fields(TrainSettings):
+        if f.name in derived or f.default is MISSING:
+            continue
+        assert f.name in options, f"TrainSettings.{f.name} has no `glovego train` option"
+        assert options[f.name] == f.default, f.name
