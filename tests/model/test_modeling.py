@@ -64,6 +64,17 @@ def test_batch_without_depth_masks_or_hands_trains():
     out.loss.backward()
 
 
+def test_loading_prints_nothing_of_transformers(tmp_path, capfd):
+    """Its tqdm bar and load report would tear our progress display (infer, eval, train)."""
+    from glovego_model.modeling import load_model
+
+    _model().save_pretrained(tmp_path / "m")
+    capfd.readouterr()
+    load_model(str(tmp_path / "m"))
+    out, err = capfd.readouterr()
+    assert "Loading weights" not in out + err and "LOAD REPORT" not in out + err
+
+
 def test_save_pretrained_round_trip_gives_identical_outputs(tmp_path):
     from glovego_model.modeling import load_model
 
