@@ -250,7 +250,7 @@ def convert_solo(
                 converted(1)
         except BaseException as error:
             results.close()  # stop the workers before the staging folder is removed
-            writer.discard()
+            writer.close()
             if kept and isinstance(error, (GlovegoError, KeyboardInterrupt)):
                 what = "interrupted" if isinstance(error, KeyboardInterrupt) else str(error)
                 raise GlovegoError(f"{what}; the first {kept} of {len(refs)} frames are kept in {stage}: "

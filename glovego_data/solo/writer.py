@@ -93,7 +93,8 @@ class IncrementalDatasetWriter:
                 out.write(b"]}")
         return main
 
-    def discard(self) -> None:
+    def close(self) -> None:
+        """Close the part files without finishing; they stay on disk for a resumed run."""
         for part in (self.images, self.annotations, self.hands):
             if not part.handle.closed:
                 part.close()
