@@ -162,6 +162,22 @@ def test_add_mode_lossless_and_mask_regions(tmp_path: Path) -> None:
     assert mean[2] > mean[0] + 40  # blue nitrile
 
 
+def test_progress_reports_checking_editing_and_merging(tmp_path: Path) -> None:
+    """The shared progress hook sees the three tasks with their totals, each finished."""
+    from glovego_pipelines.augment_gloves import AugmentOptions, run_augment
+
+    root = tmp_path / "in"
+    _scene_root(root, 3)
+    seen: dict[str, list[int]] = {}
+
+    def progress(label: str, total: int):
+        seen[label] = [total, 0]
+        return lambda n: seen[label].__setitem__(1, seen[label][1] + n)
+
+    run_augment(root, tmp_path / "out", AugmentOptions(backend="classical", ssim=0.5), progress)
+    assert seen == {"checking inputs": [3, 3], "editing": [3, 3], "merging": [1, 1]}
+
+
 def test_every_split_file_is_updated_consistently(tmp_path: Path) -> None:
     """An image in train.json and train_10.json: one edit, the same labels and new ids in both."""
     from glovego_data.ehoi_coco import EhoiDataset, load_dataset, save_dataset

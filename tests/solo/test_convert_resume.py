@@ -1,5 +1,6 @@
 """solo2coco resumes an interrupted run: the same bytes as an uninterrupted run, for any stop point,
-and nothing reused when the inputs or the output options changed."""
+and nothing reused when the inputs or the output options changed; and the per-frame progress that
+the stop points hook into."""
 
 from __future__ import annotations
 
@@ -131,3 +132,17 @@ def test_an_error_before_any_checkpoint_leaves_nothing(scenes, tmp_path):
     with pytest.raises(RuntimeError):
         _convert(scenes.root, out, _stopping_at(1, RuntimeError("boom")), checkpoint_seconds=3600.0)
     assert not out.exists() and not (tmp_path / "out.tmp").exists()
+
+
+def test_generator_and_converter_report_progress_per_frame(tmp_path):
+    """Both report through the shared hook: one task each, advanced to its total."""
+    seen: dict[str, list[int]] = {}
+
+    def progress(label: str, total: int):
+        seen[label] = [total, 0]
+        return lambda n: seen[label].__setitem__(1, seen[label][1] + n)
+
+    generated = generate_solo(tmp_path / "solo", sequences=2, steps=[2, 3], width=96, height=72, seed=1,
+                              progress=progress)
+    _convert(generated.root, tmp_path / "out", progress)
+    assert seen == {"steps": [5, 5], "frames": [5, 5]}
