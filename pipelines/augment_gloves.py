@@ -19,22 +19,25 @@ import numpy as np
 from glovego_data import __version__
 from glovego_data.atomic import atomic_write_bytes, atomic_write_json, link_or_copy
 from glovego_data.augment import selection
-from glovego_data.augment.classical import parse_glove_color, recolor_hands
+from glovego_data.augment.backends import get_backend, open_editor
+from glovego_data.augment.classical import parse_glove_color
 from glovego_data.augment.decision import HAND_CHANGE_MIN, HAND_SSIM_MAX
-from glovego_data.augment.flux_kontext import DEFAULT_MODEL, DEFAULT_PROMPT, GUIDANCE, MAX_SEQUENCE_LENGTH, STEPS
+from glovego_data.augment.editor import Editor
+from glovego_data.augment.flux_kontext import (
+    DEFAULT_MODEL, DEFAULT_PROMPT, GUIDANCE, MAX_SEQUENCE_LENGTH, STEPS, KontextSettings, resolve_model, shared_prompt_embeds,
+)
 from glovego_data.augment.inputs import SourceImage, check_image_file, collect_images, load_splits, read_rgb
 from glovego_data.augment.journal import JOURNAL_GLOB, JournalWriter, read_journals
 from glovego_data.augment.judge import GateSettings, judge_edit
 from glovego_data.augment.labels import apply_results, plan_new_ids
 from glovego_data.augment.preview import preview_row, write_contact_sheet
-from glovego_data.augment.provenance import edited_file_name, encode_image, is_jpeg, sha256_text
+from glovego_data.augment.provenance import edit_provenance, edited_file_name, encode_image, is_jpeg
 from glovego_data.augment.regions import HandRegion, hand_regions, match_landmarks
 from glovego_data.augment.report import build_report
 from glovego_data.ehoi_coco import save_dataset
 from glovego_data.errors import GlovegoError
 from glovego_data.progress import Progress, no_progress
 
-BACKENDS = ("flux-kontext", "classical")
 WORK = ".work"
 
 
@@ -69,7 +72,7 @@ class AugmentOptions:
         """The arguments that change outputs: a journal made with others cannot be resumed."""
         skip = {"restart", "strict", "compile", "offload", "preview"}
         args = {k: v for k, v in asdict(self).items() if k not in skip}
-        if self.backend == "classical":
+        if not get_backend(self.backend).uses_model:
             for key in ("model", "prompt", "steps", "guidance", "max_sequence_length", "work_scale"):
                 args.pop(key)
         else:
@@ -84,8 +87,7 @@ def check_options(in_dir: Path, out_dir: Path, options: AugmentOptions) -> None:
         raise GlovegoError(f"--fraction must be in [0, 1]; got {options.fraction:g}")
     if options.batch_size < 1:
         raise GlovegoError(f"--batch-size must be ≥ 1; got {options.batch_size}")
-    if options.backend not in BACKENDS:
-        raise GlovegoError(f"--backend must be one of {', '.join(BACKENDS)}; got {options.backend!r}")
+    get_backend(options.backend)
     if options.mode not in ("replace", "add"):
         raise GlovegoError(f"--mode must be replace or add; got {options.mode!r}")
     if options.ssim_on not in ("raw", "composite"):
@@ -117,65 +119,25 @@ def make_plan(sources: dict[str, SourceImage], options: AugmentOptions) -> Plan:
     return Plan(sources, selected, seeds, batches, set(ordered[: options.preview]))
 
 
-class Editor:
-    """The backend of one process: the Kontext pipeline, or the recolour with its glove colour."""
-
-    def __init__(self, options: AugmentOptions, embeds: dict[str, Any] | None, device: Any) -> None:
-        self.kontext = None
-        if options.backend == "flux-kontext":
-            from glovego_data.augment.flux_kontext import KontextEditor, resolve_model
-
-            self.kontext = KontextEditor(_kontext_settings(options), resolve_model(options.model), embeds or {}, device)
-        self.color = parse_glove_color(options.glove_color)
-
-    def edit(self, images: list[np.ndarray], regions: list[list[HandRegion]], seeds: list[int], size: tuple[int, int]) -> list[np.ndarray]:
-        if self.kontext is not None:
-            return self.kontext.edit(images, seeds, size)
-        return [recolor_hands(img, reg, self.color, seed) for img, reg, seed in zip(images, regions, seeds)]
-
-
-def _kontext_settings(options: AugmentOptions) -> Any:
-    from glovego_data.augment.flux_kontext import KontextSettings
-
+def _kontext_settings(options: AugmentOptions) -> KontextSettings:
     return KontextSettings(
         options.model, options.prompt, options.steps, options.guidance, options.max_sequence_length,
         options.compile, options.offload,
     )
 
 
+def _open_editor(options: AugmentOptions, embeds: dict[str, Any] | None, device: Any) -> Editor:
+    return open_editor(
+        options.backend, kontext=_kontext_settings(options), glove_rgb=parse_glove_color(options.glove_color),
+        embeds=embeds, device=device,
+    )
+
+
 def _prompt_embeds(options: AugmentOptions, out_dir: Path, state: Any) -> dict[str, Any] | None:
-    """Rank 0 encodes the prompt (or finds the cache); the others wait, then read the cache."""
-    if options.backend != "flux-kontext":
+    if not get_backend(options.backend).uses_model:
         return None
-    from glovego_data.augment.flux_kontext import encode_prompt_cached, resolve_model
-
-    model_dir = resolve_model(options.model)
     cache = out_dir / WORK / "prompt_embeds.safetensors"
-    embeds = encode_prompt_cached(_kontext_settings(options), model_dir, cache, state.device) if state.is_main_process else None
-    state.wait_for_everyone()
-    if embeds is None:
-        embeds = encode_prompt_cached(_kontext_settings(options), model_dir, cache, state.device)
-    return embeds
-
-
-def _provenance(options: AugmentOptions, seed: int, size: tuple[int, int]) -> dict[str, Any]:
-    kontext = options.backend == "flux-kontext"
-    return {
-        "status": None,
-        "backend": options.backend,
-        "model": options.model if kontext else None,
-        "prompt_sha256": sha256_text(options.prompt) if kontext else None,
-        "seed": seed,
-        "steps": options.steps if kontext else None,
-        "guidance": options.guidance if kontext else None,
-        "work_size": list(size) if kontext else None,
-        "ssim": None,
-        "ssim_threshold": options.ssim,
-        "ssim_on": options.ssim_on,
-        "composite": options.composite,
-        "hands": [],
-        "glovego": __version__,
-    }
+    return shared_prompt_embeds(_kontext_settings(options), resolve_model(options.model), cache, state)
 
 
 def process_batch(
@@ -195,12 +157,12 @@ def process_batch(
         needs_marks = options.pseudo_keypoints or any(not h.segmentation for h in source.hands)
         detections = detector.detect(rgb) if (needs_marks and detector is not None) else []
         matched = match_landmarks(source.all_hands, detections)  # one matching for regions and keypoints
-        regions.append(hand_regions(rgb, source.hands, detections, grabcut_boxes=options.backend == "classical", matched=matched))
+        regions.append(hand_regions(rgb, source.hands, detections, grabcut_boxes=get_backend(options.backend).grabcut_boxes, matched=matched))
         pseudo.append(_pseudo_keypoints(source, matched, rgb.shape) if options.pseudo_keypoints else {})
     seeds = [plan.seeds[n] for n in names]
     records = []
     try:
-        raws = editor.edit(originals, regions, seeds, batch.work_size)
+        raws = editor.edit_hands(originals, regions, seeds, batch.work_size)
         error = None
     except Exception as exc:  # a model failure (e.g. out of memory) fails this batch only
         if options.strict or isinstance(exc, GlovegoError):
@@ -208,7 +170,7 @@ def process_batch(
         raws, error = [None] * len(names), f"{type(exc).__name__}: {exc}"
     gate = GateSettings(options.ssim, options.ssim_on, options.composite, options.hand_ssim_max, options.hand_change_min)
     for name, rgb, alpha, regs, raw, seed, kps in zip(names, originals, alphas, regions, raws, seeds, pseudo):
-        prov = _provenance(options, seed, batch.work_size)
+        prov = edit_provenance(options, seed, batch.work_size)
         prov["hands"] = [{"id": r.ann_id, "region": r.source} for r in regs]
         record: dict[str, Any] = {"file_name": name, "output": None, "sha256": None, "pseudo_keypoints": kps}
         if raw is None:
@@ -282,9 +244,7 @@ def run_augment(
     """
     in_dir, out_dir = Path(in_dir), Path(out_dir)
     check_options(in_dir, out_dir, options)
-    if options.backend == "flux-kontext":
-        from glovego_data.augment.flux_kontext import resolve_model
-
+    if get_backend(options.backend).uses_model:
         resolve_model(options.model)  # no weights: stop before anything is read or written
     splits = load_splits(in_dir)
     sources = collect_images(splits)
@@ -317,7 +277,7 @@ def run_augment(
         mine = list(mine)
         edited = progress("editing", sum(len(b.file_names) for b in mine))
         if mine:
-            editor = Editor(options, embeds, state.device)
+            editor = _open_editor(options, embeds, state.device)
             detector = _detector() if _needs_detector(plan, mine, options) else None
             journal = JournalWriter(out_dir, state.process_index, args)
             try:

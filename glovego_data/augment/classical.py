@@ -126,3 +126,16 @@ def recolor_hands(
     for region in regions:
         out = recolor_hand(out, region, glove_rgb, rng)
     return out
+
+
+class ClassicalEditor:
+    """The `Editor` of the classical backend: one glove colour, one recolour per image."""
+
+    def __init__(self, glove_rgb: tuple[int, int, int]) -> None:
+        self.glove_rgb = glove_rgb
+
+    def edit_hands(
+        self, images: Sequence[np.ndarray], regions: Sequence[Sequence[HandRegion]], seeds: Sequence[int], size: tuple[int, int]
+    ) -> list[np.ndarray]:
+        """Recolour every region; the work size is Kontext's and does not apply here."""
+        return [recolor_hands(img, regs, self.glove_rgb, seed) for img, regs, seed in zip(images, regions, seeds)]

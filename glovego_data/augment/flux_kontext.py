@@ -13,12 +13,15 @@ import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Iterator, Sequence
 
 import numpy as np
 from PIL import Image as PILImage
 
 from glovego_data.errors import GlovegoError
+
+if TYPE_CHECKING:  # the CLI imports this module's constants: no OpenCV at start-up
+    from glovego_data.augment.regions import HandRegion
 
 DEFAULT_MODEL = "black-forest-labs/FLUX.1-Kontext-dev"
 DEFAULT_PROMPT = (
@@ -129,20 +132,49 @@ def encode_prompt_cached(settings: KontextSettings, model_dir: Path, cache: Path
     return tensors
 
 
-class KontextEditor:
-    """One editing pipeline per process (no text encoders), fed with cached prompt embeddings."""
+def shared_prompt_embeds(settings: KontextSettings, model_dir: Path, cache: Path, state: Any) -> dict[str, Any]:
+    """Rank 0 encodes the prompt (or finds the cache); the other processes wait, then read the cache.
+
+    `state` is accelerate's `PartialState` (device, is_main_process, wait_for_everyone).
+    """
+    embeds = encode_prompt_cached(settings, model_dir, cache, state.device) if state.is_main_process else None
+    state.wait_for_everyone()
+    if embeds is None:
+        embeds = encode_prompt_cached(settings, model_dir, cache, state.device)
+    return embeds
+
+
+def to_work_size(images: Sequence[np.ndarray], size: tuple[int, int]) -> list[PILImage.Image]:
+    """Lanczos to the bucket's work size (spec §3.2), so the pipeline's own resize is a no-op."""
+    return [PILImage.fromarray(img[..., :3]).resize(size, PILImage.LANCZOS) for img in images]
+
+
+def to_original_size(edited: Sequence[PILImage.Image], images: Sequence[np.ndarray]) -> list[np.ndarray]:
+    """Lanczos back to each original's size: the raw output."""
+    return [
+        np.asarray(out.convert("RGB").resize((img.shape[1], img.shape[0]), PILImage.LANCZOS))
+        for out, img in zip(edited, images)
+    ]
+
+
+class KontextRunner:
+    """One editing pipeline per process (no text encoders), fed with cached prompt embeddings.
+
+    Subclasses pick the diffusers class (`pipeline_class`) and what an edit passes besides the image.
+    """
+
+    pipeline_class = "FluxKontextPipeline"
 
     def __init__(self, settings: KontextSettings, model_dir: Path, embeds: dict[str, Any], device: Any) -> None:
+        import diffusers
+
         self.settings = settings
         self.device = device
         dtype = _dtype(device)
         components = {name: None for name in TEXT_COMPONENTS}
         with _quiet_loading():
-            from diffusers import FluxKontextPipeline
-
-            self.pipe = FluxKontextPipeline.from_pretrained(
-                str(model_dir), torch_dtype=dtype, local_files_only=True, **components
-            )
+            pipeline = getattr(diffusers, self.pipeline_class)
+            self.pipe = pipeline.from_pretrained(str(model_dir), torch_dtype=dtype, local_files_only=True, **components)
         if settings.offload == "model":
             self.pipe.enable_model_cpu_offload(device=device)
         else:
@@ -153,16 +185,15 @@ class KontextEditor:
         self.prompt_embeds = embeds["prompt_embeds"].to(device=device, dtype=dtype)
         self.pooled_prompt_embeds = embeds["pooled_prompt_embeds"].to(device=device, dtype=dtype)
 
-    def edit(self, images: Sequence[np.ndarray], seeds: Sequence[int], size: tuple[int, int]) -> list[np.ndarray]:
-        """Edit RGB uint8 images of one bucket: Lanczos to the work size, one call, Lanczos back."""
+    def run(self, work: list[PILImage.Image], seeds: Sequence[int], **inputs: Any) -> list[PILImage.Image]:
+        """One pipeline call on images already at the work size; one CPU generator per image."""
         import torch
 
-        width, height = size
-        work = [PILImage.fromarray(img[..., :3]).resize((width, height), PILImage.LANCZOS) for img in images]
+        width, height = work[0].size
         generators = [torch.Generator("cpu").manual_seed(int(s)) for s in seeds]
         n = len(work)
         with torch.no_grad():
-            out = self.pipe(
+            return self.pipe(
                 image=work,
                 prompt_embeds=self.prompt_embeds.expand(n, -1, -1),
                 pooled_prompt_embeds=self.pooled_prompt_embeds.expand(n, -1),
@@ -175,8 +206,19 @@ class KontextEditor:
                 generator=generators,
                 output_type="pil",
                 _auto_resize=False,  # the input is already at its preferred (work) size
+                **inputs,
             ).images
-        return [
-            np.asarray(edited.convert("RGB").resize((img.shape[1], img.shape[0]), PILImage.LANCZOS))
-            for edited, img in zip(out, images)
-        ]
+
+
+class KontextEditor(KontextRunner):
+    """Whole-image Kontext edits (the paper's way): the model may redraw any pixel."""
+
+    def edit(self, images: Sequence[np.ndarray], seeds: Sequence[int], size: tuple[int, int]) -> list[np.ndarray]:
+        """Edit RGB uint8 images of one bucket: Lanczos to the work size, one call, Lanczos back."""
+        return to_original_size(self.run(to_work_size(images, size), seeds), images)
+
+    def edit_hands(
+        self, images: Sequence[np.ndarray], regions: Sequence[Sequence[HandRegion]], seeds: Sequence[int], size: tuple[int, int]
+    ) -> list[np.ndarray]:
+        """The `Editor` call: the regions only matter later, to the composite and the hand decisions."""
+        return self.edit(images, seeds, size)

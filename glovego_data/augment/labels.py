@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from glovego_data import __version__
+from glovego_data.augment.backends import get_backend
 from glovego_data.augment.mediapipe_hands import MEDIAPIPE_VERSION
 from glovego_data.augment.provenance import glove_augmentation_info
 from glovego_data.ehoi_coco import EhoiDataset, make_info
@@ -79,13 +80,14 @@ def apply_results(
 
     `unselected_keypoints`: pseudo-keypoints of images that were not edited (file_name → by hand id).
     """
+    model = get_backend(options.backend).uses_model
     glove_info = glove_augmentation_info(
         backend=options.backend,
-        model=options.model if options.backend == "flux-kontext" else None,
-        prompt=options.prompt if options.backend == "flux-kontext" else None,
+        model=options.model if model else None,
+        prompt=options.prompt if model else None,
         threshold=options.ssim, ssim_on=options.ssim_on, fraction=options.fraction, seed=options.seed,
         mode=options.mode,
-        glove_color=None if options.backend == "flux-kontext" else list(_color(options.glove_color)),
+        glove_color=None if model else list(_color(options.glove_color)),
     )
     dataset.info = _info(dataset, glove_info, options.pseudo_keypoints)
     by_image = dataset.annotations_by_image()

@@ -11,6 +11,7 @@ import numpy as np
 from PIL import Image as PILImage
 
 from glovego_data import __version__
+from glovego_data.augment.backends import get_backend
 from glovego_data.augment.ssim import SSIM_DEFINITION
 
 JPEG_SUFFIXES = (".jpg", ".jpeg")
@@ -64,5 +65,29 @@ def glove_augmentation_info(
         "seed": seed,
         "mode": mode,
         "glove_color": glove_color,
+        "glovego": __version__,
+    }
+
+
+def edit_provenance(options: Any, seed: int, work_size: tuple[int, int]) -> dict[str, Any]:
+    """The `images[].glove_edit` skeleton of one selected image, before its edit is judged.
+
+    `options` are the run's `AugmentOptions`; model fields are null for the classical backend.
+    """
+    model = get_backend(options.backend).uses_model
+    return {
+        "status": None,
+        "backend": options.backend,
+        "model": options.model if model else None,
+        "prompt_sha256": sha256_text(options.prompt) if model else None,
+        "seed": seed,
+        "steps": options.steps if model else None,
+        "guidance": options.guidance if model else None,
+        "work_size": list(work_size) if model else None,
+        "ssim": None,
+        "ssim_threshold": options.ssim,
+        "ssim_on": options.ssim_on,
+        "composite": options.composite,
+        "hands": [],
         "glovego": __version__,
     }
