@@ -28,7 +28,7 @@ def augment_gloves(
     in_dir: Path = typer.Argument(..., help="Input EHOI-COCO root (images/ + annotations/)."),
     out_dir: Path = typer.Argument(..., help="Output root; also holds the resumable journal."),
     ssim: float = typer.Option(0.95, "--ssim", help="Keep an edit only if whole-image gray SSIM ≥ this (0, 1]."),
-    backend: str = typer.Option("flux-kontext", "--backend", help="flux-kontext (GPU, gated weights) or classical (CPU recolour)."),
+    backend: str = typer.Option("flux-kontext", "--backend", help="flux-kontext (whole image, as the paper; GPU, gated weights), flux-kontext-inpaint (the same model, hands only) or classical (CPU recolour)."),
     model: str = typer.Option(DEFAULT_MODEL, "--model", help="Local diffusers folder or a hub id already in the local cache."),
     prompt: str = typer.Option(DEFAULT_PROMPT, "--prompt", help="Kontext instruction."),
     fraction: float = typer.Option(1.0, "--fraction", help="Share of eligible images to edit (hash-drawn per file name)."),

@@ -28,13 +28,14 @@ def _tree(root: Path) -> dict[str, bytes]:
 
 def _torchrun(nproc: int, glovego: str, args: list[str], env: dict[str, str]) -> None:
     run = subprocess.run(
-        [str(VENV_BIN / "torchrun"), "--standalone", "--nproc_per_node", str(nproc), "--no-python", glovego] + args,
+        [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", str(nproc), "--no-python", glovego] + args,
         env=env, capture_output=True, text=True,
     )
     assert run.returncode == 0, run.stderr[-3000:]
 
 
-def test_torchrun_two_processes_equal_one(tiny_kontext: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("backend", ["flux-kontext", "flux-kontext-inpaint"])
+def test_torchrun_two_processes_equal_one(backend: str, tiny_kontext: Path, tmp_path: Path) -> None:
     """Sharding is by batch, so 2 processes give the bytes of 1 process under the same launcher.
 
     (Measured: a plain process and a torchrun process differ by 1 level in a few pixels of the
@@ -43,7 +44,7 @@ def test_torchrun_two_processes_equal_one(tiny_kontext: Path, tmp_path: Path) ->
     root = tmp_path / "in"
     kontext_root(root)
     args = [
-        "augment-gloves", str(root), "{out}", "--model", str(tiny_kontext), "--ssim", "0.01", "--steps", "2",
+        "augment-gloves", str(root), "{out}", "--backend", backend, "--model", str(tiny_kontext), "--ssim", "0.01", "--steps", "2",
         "--max-sequence-length", "32", "--work-scale", "0.05", "--batch-size", "1",
     ]
     env = {**os.environ, "OMP_NUM_THREADS": "1", "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
@@ -59,4 +60,5 @@ def test_torchrun_two_processes_equal_one(tiny_kontext: Path, tmp_path: Path) ->
     assert _tree(one) == _tree(two)
     assert any(name.startswith("annotations/") for name in _tree(two))
     data = load_dataset(two / "annotations" / "all.json")
-    assert sum(1 for i in data.images if i.glove_edit and i.glove_edit["status"] == "accepted") == 4
+    edits = [i.glove_edit for i in data.images if i.glove_edit]
+    assert [e["status"] for e in edits] == ["accepted"] * 4 and {e["backend"] for e in edits} == {backend}
