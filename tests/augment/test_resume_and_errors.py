@@ -106,6 +106,9 @@ def test_bad_inputs(tmp_path: Path) -> None:
     classical = ["--backend", "classical"]
     _expect_error(tmp_path, ["--ssim", "0", *classical], "--ssim must be in (0, 1]; got 0")
     _expect_error(tmp_path, ["--ssim", "1.5", *classical], "--ssim must be in (0, 1]; got 1.5")
+    _expect_error(tmp_path, ["--backend", "sdxl"], "--backend must be one of flux-kontext, flux-kontext-inpaint, classical; got 'sdxl'")
+    inpaint = ["--backend", "flux-kontext-inpaint", "--model", str(tmp_path / "no-such-dir")]
+    _expect_error(tmp_path, inpaint, "accept the licence for black-forest-labs/FLUX.1-Kontext-dev")
     _expect_error(tmp_path, ["--model", str(tmp_path / "no-such-dir")], f"--model {tmp_path / 'no-such-dir'}: not found (no model_index.json)")
     _expect_error(tmp_path, ["--model", str(tmp_path / "no-such-dir")], "accept the licence for black-forest-labs/FLUX.1-Kontext-dev")
 
