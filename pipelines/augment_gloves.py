@@ -16,7 +16,6 @@ from typing import Any
 
 import numpy as np
 
-from glovego_data import __version__
 from glovego_data.atomic import atomic_write_bytes, atomic_write_json, link_or_copy
 from glovego_data.augment import selection
 from glovego_data.augment.backends import get_backend, open_editor
