@@ -8,7 +8,7 @@ import math
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable
 
 from PIL import Image as PILImage
 from pycocotools import mask as mask_utils
@@ -75,11 +75,21 @@ class _FileChecker:
         self.raw = raw
         self.root = root
         self.foreign = not is_v1(raw.get("info"))
+        self.hand_id: Any = None
+        self.structural = False  # a top-level list is not a list: nothing below it can be checked
         self.out: list[Violation] = []
 
     def add(self, message: str, kind: str | None = None, record_id: Any = None, *, warn_if_foreign: bool = False) -> None:
         severity = "warning" if warn_if_foreign and self.foreign else "error"
         self.out.append(Violation(self.name, message, kind, record_id, severity))
+
+    def structure(self) -> list[Violation]:
+        """Row 2 and the list shape of `images`, `categories`, `annotations`: one line per key."""
+        for key in ("images", "categories", "annotations"):
+            if key in self.raw and not isinstance(self.raw[key], list):
+                self.add(f"'{key}' must be a list")
+                self.structural = True
+        return self.out
 
     def run(self) -> list[Violation]:
         raw = self.raw
@@ -87,10 +97,9 @@ class _FileChecker:
             if key not in raw:
                 self.add(f"missing top-level key '{key}'", warn_if_foreign=key in ("info", "licenses"))
         self._format()
-        for key in ("images", "categories", "annotations"):
-            if key in raw and not isinstance(raw[key], list):
-                self.add(f"'{key}' must be a list")
-                return self.out
+        self.structure()
+        if self.structural:
+            return self.out
         self.categories = [c for c in raw.get("categories", []) if isinstance(c, dict)]
         self._categories()
         self.images = {}
@@ -339,8 +348,8 @@ def _companion(main_name: str, main: dict[str, Any], comp_name: str, comp: dict[
         out.append(Violation(comp_name, f"images differ from {split}"))
     if comp.get("categories") != main.get("categories"):
         out.append(Violation(comp_name, f"categories differ from {split}"))
-    main_anns = {a.get("id"): a for a in main.get("annotations", []) if isinstance(a, dict)}
-    comp_anns = {a.get("id"): a for a in comp.get("annotations", []) if isinstance(a, dict)}
+    main_anns = {a.get("id"): a for a in _records(main, "annotations")}
+    comp_anns = {a.get("id"): a for a in _records(comp, "annotations")}
     for aid, ann in comp_anns.items():
         if ann.get("category_id") != hand_id:
             out.append(Violation(comp_name, "is not a hand", "annotation", aid))
@@ -352,7 +361,13 @@ def _companion(main_name: str, main: dict[str, Any], comp_name: str, comp: dict[
     return out
 
 
-def _load_raw(path: Path, name: str) -> tuple[dict[str, Any] | None, list[Violation]]:
+def _records(raw: dict[str, Any], key: str) -> list[dict[str, Any]]:
+    """The JSON objects of a top-level list; nothing when it is not a list (row 2 reports that)."""
+    value = raw.get(key)
+    return [r for r in value if isinstance(r, dict)] if isinstance(value, list) else []
+
+
+def read_raw(path: Path, name: str) -> tuple[dict[str, Any] | None, list[Violation]]:
     try:
         raw = json.loads(path.read_bytes())
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
@@ -365,7 +380,7 @@ def _load_raw(path: Path, name: str) -> tuple[dict[str, Any] | None, list[Violat
 def validate_file(path: Path, *, name: str | None = None, root: Path | None = None, check_companion: bool = True) -> list[Violation]:
     """Checklist rows 1–29 for one annotation file. `root` (the dataset root) enables the disk checks."""
     name = name or str(path)
-    raw, out = _load_raw(path, name)
+    raw, out = read_raw(path, name)
     if raw is None:
         return out
     checker = _FileChecker(name, raw, root)
@@ -377,20 +392,21 @@ def validate_file(path: Path, *, name: str | None = None, root: Path | None = No
         if not comp.is_file():
             out.append(Violation(name, f"missing companion {comp.name}"))
         else:
-            comp_raw, errors = _load_raw(comp, comp_name)
+            comp_raw, errors = read_raw(comp, comp_name)
             out.extend(errors)
-            if comp_raw is not None:
+            if comp_raw is not None and not checker.structural:
+                out.extend(_FileChecker(comp_name, comp_raw, None).structure())
                 out.extend(_companion(name, raw, comp_name, comp_raw, checker.hand_id))
     return out
 
 
-def _annotation_files(root: Path) -> list[Path]:
+def annotation_files(root: Path) -> list[Path]:
     return sorted(p for p in (root / "annotations").glob("*.json") if not p.stem.endswith("_hands"))
 
 
 def validate_root(root: Path, *, prefix: str = "") -> list[Violation]:
     """Every `annotations/<split>.json` of a dataset root, with its companion and files on disk."""
-    files = _annotation_files(root)
+    files = annotation_files(root)
     if not files:
         return [Violation(prefix + "annotations", "no annotation files (annotations/*.json)")]
     out: list[Violation] = []
@@ -399,44 +415,15 @@ def validate_root(root: Path, *, prefix: str = "") -> list[Violation]:
     return out
 
 
-def _package_categories(package: Path, roots: Iterable[Path]) -> list[Violation]:
-    out: list[Violation] = []
-    reference: tuple[str, Any] | None = None
-    for root in roots:
-        for path in _annotation_files(root):
-            raw, errors = _load_raw(path, str(path))
-            if raw is None:
-                continue
-            cats = [(c.get("id"), c.get("name")) for c in raw.get("categories", []) if isinstance(c, dict)]
-            name = str(path.relative_to(package))
-            if reference is None:
-                reference = (name, cats)
-            elif cats != reference[1]:
-                out.append(Violation(name, f"categories differ from {reference[0]}"))
-    return out
-
-
-def package_roots(package: Path) -> list[Path]:
-    return [package / name for name in ("synth", "real") if (package / name / "annotations").is_dir()]
-
-
 def validate_path(path: str | Path) -> list[Violation]:
-    """Validate an annotation file, a dataset root or a GlovEgo-HOI package; sorted violations."""
+    """Validate an annotation file or a dataset root; sorted violations. Packages (synth/, real/ and
+    a MANIFEST) are the split layer's: `glovego_data.split.verify.validate_target`."""
     path = Path(path)
     if path.is_file():
         root = path.parent.parent if path.parent.name == "annotations" else None
         out = validate_file(path, root=root)
-    elif path.is_dir() and package_roots(path):
-        roots = package_roots(path)
-        out = []
-        for root in roots:
-            out.extend(validate_root(root, prefix=f"{root.name}/"))
-        out.extend(_package_categories(path, roots))
-        from glovego_data.split.manifest import verify_package  # late: the split package builds on this module
-
-        out.extend(verify_package(path))
     elif path.is_dir() and (path / "annotations").is_dir():
         out = validate_root(path)
     else:
-        out = [Violation(str(path), "not an annotation file, a dataset root (annotations/) or a package (synth/, real/)")]
+        out = [Violation(str(path), "not an annotation file or a dataset root (annotations/)")]
     return sorted(out, key=Violation.sort_key)
