@@ -366,6 +366,8 @@ class _FileChecker:
         """The length one unit of stored `magnitude` stands for in this file."""
         if self.foreign:
             return 1.0 if self.pixel_magnitudes else image_diagonal(width, height)
+        if self.magnitude_convention not in MAGNITUDE_CONVENTIONS:
+            return image_diagonal(width, height)  # reported once by the format row
         return stored_magnitude_diagonal(self.magnitude_convention, width, height)
 
 
