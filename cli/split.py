@@ -11,6 +11,7 @@ from rich.table import Table
 
 from glovego_cli.errors import run_guarded
 from glovego_cli.progress import rich_progress
+from glovego_cli.warnings import print_warnings
 
 EPILOG = """Examples:
 
@@ -78,6 +79,7 @@ def split(
             layout=layout, rename_category=tuple(rename_category), overwrite=overwrite,
             progress=progress,
         ))
+    print_warnings(report.warnings)
     _report(Console(), report.manifest)
     Console().print(f"wrote {out} ({report.linked} files hard-linked, {report.copied} copied); "
                     f"MANIFEST: {out / 'MANIFEST.json'}")

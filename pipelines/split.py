@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,7 @@ class SplitReport:
     manifest: dict[str, Any]
     linked: int
     copied: int
+    warnings: list[str] = field(default_factory=list)  # the loader's repairs of the inputs (§11)
 
     @property
     def notes(self) -> list[str]:
@@ -79,4 +80,5 @@ def run_split(
             for split in options.split_names:
                 check_no_empty_split(root.name, split, len(plans[root.name].image_ids(split)))
     result = write_package(out, roots, plans, options, categories, overwrite=overwrite, progress=progress)
-    return SplitReport(out, result.manifest, result.linked, result.copied)
+    warnings = [line for root in roots for line in root.dataset.warnings]
+    return SplitReport(out, result.manifest, result.linked, result.copied, warnings)
