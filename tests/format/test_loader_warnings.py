@@ -72,9 +72,11 @@ def test_train_hands_the_repairs_to_its_caller_before_the_first_step(tmp_path):
     json_path, hands = _foreign_root(tmp_path)
     options = merge_options(load_recipe("ci_tiny"), dict(
         train_json=[str(json_path)], val_json=str(json_path), output_dir=str(tmp_path / "run"), max_steps=1,
-        batch_size=2, image_size=128, sizes=[128], progress=False, log_every=1, warmup_steps=1))
+        batch_size=2, image_size=128, sizes=[128], progress=False, log_every=1, warmup_steps=1, eval_every=1))
     lines: list[str] = []
-    run_train(options, warn=lines.append)
+    result = run_train(options, warn=lines.append)
+    # finding 4: a foreign --val-json is validated (it used to crash there, without final/)
+    assert (tmp_path / "run" / "final" / "model.safetensors").is_file() and "hand_AP50" in result.final_metrics
     expected = [line.removeprefix("warning: ") for line in _expected(json_path, hands)]
     assert list(dict.fromkeys(lines)) == expected  # the CLI prints each distinct line once
     assert lines == expected + expected  # train and val index both read the file
