@@ -7,7 +7,6 @@ import json
 import math
 from pathlib import Path
 
-import pytest
 from typer.testing import CliRunner
 
 from glovego_cli.main import app
