@@ -97,7 +97,7 @@ class _FileChecker:
         self.out.append(Violation(self.name, message, kind, record_id, severity))
 
     def structure(self) -> list[Violation]:
-        """Row 2 and the list shape of `images`, `categories`, `annotations`: one line per key."""
+        """The list shape of `images`, `categories`, `annotations`: one line per key that is not a list."""
         for key in ("images", "categories", "annotations"):
             if key in self.raw and not isinstance(self.raw[key], list):
                 self.add(f"'{key}' must be a list")
