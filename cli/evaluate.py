@@ -11,6 +11,7 @@ from rich.table import Table
 
 from glovego_cli.errors import run_guarded
 from glovego_cli.progress import rich_progress
+from glovego_cli.warnings import print_warnings
 
 EPILOG = """Examples:
 
@@ -81,6 +82,7 @@ def evaluate(
                                 batch_size=batch_size, progress=progress)
 
     report = run_guarded("eval", job)
+    print_warnings(report.warnings)
     console = Console(highlight=False)
     console.print(metrics_table(report.metrics))
     if per_class:

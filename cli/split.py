@@ -11,6 +11,7 @@ from rich.table import Table
 
 from glovego_cli.errors import run_guarded
 from glovego_cli.progress import rich_progress
+from glovego_cli.warnings import print_warnings
 
 EPILOG = """Examples:
 
@@ -19,11 +20,14 @@ EPILOG = """Examples:
   glovego split --real real_coco/ --out GlovEgo-HOI-real/ --keep-split test=official_test.json --seed 3
 
   glovego split --synth out/ --synth-json out/annotations/gloved.json --out pkg/ --group-by sequence
+
+  glovego split --synth synth_coco/ --real real_coco/ --out GlovEgo-HOI-ref/ --layout reference --rename-category box=pliers
 """
 
 
 def _report(console: Console, manifest: dict) -> None:
-    table = Table(title=f"GlovEgo-HOI package (seed {manifest['seed']}, group by {manifest['group_by']})")
+    layout = "" if manifest.get("layout", "glovego") == "glovego" else f", {manifest['layout']} layout"
+    table = Table(title=f"GlovEgo-HOI package (seed {manifest['seed']}, group by {manifest['group_by']}{layout})")
     for column in ("root", "split", "images", "groups", "% of train", "hands", "gloved", "contact"):
         table.add_column(column, justify="left" if column in ("root", "split") else "right")
     for root, data in manifest["roots"].items():
@@ -55,6 +59,8 @@ def split(
     group_by: str = typer.Option("video", "--group-by", help="video | sequence | none: what keeps frames together."),
     keep_split: List[str] = typer.Option([], "--keep-split", help="SPLIT=FILE: images listed in FILE stay in SPLIT (repeatable)."),
     real_id_offset: int = typer.Option(0, "--real-id-offset", help="Add this to every real image id (keeps orig_id) when real and synth ids overlap."),
+    layout: str = typer.Option("glovego", "--layout", help="glovego | reference: `reference` writes what the reference GlovEgo-Net code scores right (magnitude ÷ the 1280×720 diagonal, its 20 classes with hand = 19, no empty split)."),
+    rename_category: List[str] = typer.Option([], "--rename-category", help="OLD=NEW: rename an object category in every input (repeatable; e.g. to a reference class)."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing OUT."),
 ) -> None:
     """Split synthetic and/or real data by video into train/val/test plus nested train_<p> subsets,
@@ -70,9 +76,10 @@ def split(
         report = run_guarded("split", lambda: run_split(
             out, synth=synth, real=real, synth_json=synth_json, real_json=real_json, percents=tuple(percent),
             ratios=ratios, seed=seed, group_by=group_by, keep_split=tuple(keep_split), real_id_offset=real_id_offset,
-            overwrite=overwrite,
+            layout=layout, rename_category=tuple(rename_category), overwrite=overwrite,
             progress=progress,
         ))
+    print_warnings(report.warnings)
     _report(Console(), report.manifest)
     Console().print(f"wrote {out} ({report.linked} files hard-linked, {report.copied} copied); "
                     f"MANIFEST: {out / 'MANIFEST.json'}")

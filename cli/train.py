@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from glovego_cli.errors import run_guarded
+from glovego_cli.warnings import print_warnings
 
 EPILOG = """Examples:
 
@@ -70,7 +71,7 @@ def train(
             save_every=save_every, seed=seed, workers=workers, mixed_precision=mixed_precision, ema=ema,
             resume=resume or None, wandb=wandb or None, stop_after=stop_after,
         ))
-        result = run_train(options)
+        result = run_train(options, warn=lambda line: print_warnings([line]))
         console = Console()
         table = Table(title=f"glovego train → {result.run_dir}")
         table.add_column("metric")

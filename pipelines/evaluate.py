@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,7 @@ from glovego_pipelines.predict import check_categories, load_predictor, predict_
 class EvalReport:
     evaluation: EhoiEvaluation
     written: list[Path]
+    warnings: list[str] = field(default_factory=list)  # the loader's repairs of the ground truth
 
     @property
     def metrics(self) -> dict[str, Any]:
@@ -60,7 +61,7 @@ def run_evaluate(
             path = out / curve_file_name(name)
             atomic_write_bytes(path, plot_curve(name, curve, evaluation.metrics["ehoi"][name]))
             written.append(path)
-    return EvalReport(evaluation=evaluation, written=written)
+    return EvalReport(evaluation=evaluation, written=written, warnings=list(gt.warnings))
 
 
 def model_records(gt: EhoiDataset, gt_path: Path, weights: Path, device: str | None, batch_size: int,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +12,7 @@ from glovego_data.split.keep import read_keep_args
 from glovego_data.split.options import DEFAULT_PERCENTS, SplitOptions, parse_ratios
 from glovego_data.split.package import write_package
 from glovego_data.split.plan import RootInput, plan_root
+from glovego_data.split.reference import check_no_empty_split, parse_renames, rename_categories
 from glovego_data.progress import Progress, no_progress
 
 
@@ -21,6 +22,7 @@ class SplitReport:
     manifest: dict[str, Any]
     linked: int
     copied: int
+    warnings: list[str] = field(default_factory=list)  # the loader's repairs of the inputs (§11)
 
     @property
     def notes(self) -> list[str]:
@@ -48,6 +50,8 @@ def run_split(
     group_by: str = "video",
     keep_split: tuple[str, ...] = (),
     real_id_offset: int = 0,
+    layout: str = "glovego",
+    rename_category: tuple[str, ...] = (),
     overwrite: bool = False,
     progress: Progress = no_progress,
 ) -> SplitReport:
@@ -58,7 +62,7 @@ def run_split(
         raise GlovegoError(f"{out}: already exists (pass --overwrite to replace it)")
     options = SplitOptions(
         ratios=parse_ratios(ratios), percents=tuple(percents), seed=seed, group_by=group_by,
-        keep=read_keep_args(list(keep_split)),
+        keep=read_keep_args(list(keep_split)), layout=layout, renames=parse_renames(rename_category),
     )
     roots: list[RootInput] = []
     if synth is not None:
@@ -67,8 +71,14 @@ def run_split(
         roots.append(load_root("real", real, real_json))
         offset_image_ids(roots[-1], real_id_offset)
     check_disjoint_ids(roots)
-    categories = unify(roots)
+    rename_categories([root.dataset for root in roots], options.renames)
+    categories = unify(roots, options.layout)
     plans = {root.name: plan_root(root, options) for root in roots}
     _check_kept_found(options.keep, set().union(*(p.kept_found for p in plans.values())))
+    if options.layout == "reference":
+        for root in roots:
+            for split in options.split_names:
+                check_no_empty_split(root.name, split, len(plans[root.name].image_ids(split)))
     result = write_package(out, roots, plans, options, categories, overwrite=overwrite, progress=progress)
-    return SplitReport(out, result.manifest, result.linked, result.copied)
+    warnings = [line for root in roots for line in root.dataset.warnings]
+    return SplitReport(out, result.manifest, result.linked, result.copied, warnings)

@@ -6,7 +6,7 @@ import hashlib
 import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from glovego_data.errors import GlovegoError
 
@@ -155,8 +155,9 @@ def build_model_for(options: TrainOptions, categories: list[str]):
     return load_model(options.init, categories=categories, **ehoi)
 
 
-def run_train(options: TrainOptions):
-    """Train as `options` says; returns the trainer's `TrainResult`."""
+def run_train(options: TrainOptions, warn: Callable[[str], None] = lambda line: None):
+    """Train as `options` says; returns the trainer's `TrainResult`. `warn` receives the loader's
+    repair warnings and the depth assumptions of every index before the first step."""
     from glovego_model.data import ConcatIndex, build_index
     from glovego_model.engine import Trainer, TrainSettings
     from glovego_model.modeling import freeze_modules
@@ -174,6 +175,9 @@ def run_train(options: TrainOptions):
     val_index = build_index(options.val_json) if options.val_json else None
     if val_index is not None:
         _check_categories(str(val_index.json_path), val_index.category_names, categories, "the training categories")
+    for ix in [*indexes, *([val_index] if val_index is not None else [])]:
+        for line in ix.warnings:
+            warn(line)
     model = build_model_for(options, categories)
     if options.freeze:
         freeze_modules(model, options.freeze)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from glovego_data.ehoi_coco.validate import Violation, validate_path
+from glovego_data.ehoi_coco.validate import Violation
+from glovego_data.split.verify import validate_target
 
 
 @dataclass
@@ -26,4 +27,4 @@ class ValidationResult:
 
 
 def run_validate(target: Path) -> ValidationResult:
-    return ValidationResult(validate_path(target))
+    return ValidationResult(validate_target(target))

@@ -85,7 +85,8 @@ HAND_KEYS: tuple[str, ...] = (
 )
 TRI_STATE_KEYS: tuple[str, ...] = ("hand_side", "contact_state", "gloves")
 
-# The diagonal the reference decoder hard-codes (1280×720), kept only to explain differences.
+# The diagonal the reference decoder hard-codes (1280×720) whatever the image size [ref
+# utils/converters.py]; `info.ehoi.magnitude = "reference_diagonal"` files store distance ÷ this.
 REFERENCE_DIAGONAL = (1280.0**2 + 720.0**2) ** 0.5
 
 SSIM_DEFINITION = "gray-bt601-pil/gauss1.5/k.01-.03/dr255/full-res"

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from glovego_data import __version__
-from glovego_data.ehoi_coco.constants import FORMAT_NAME, FORMAT_VERSION, HAND_CATEGORY
+from glovego_data.ehoi_coco.constants import FORMAT_NAME, FORMAT_VERSION, HAND_CATEGORY, REFERENCE_DIAGONAL
+from glovego_data.ehoi_coco.geometry import image_diagonal
 
 EHOI_KEY_ORDER: tuple[str, ...] = (
     "format",
@@ -22,6 +23,10 @@ EHOI_KEY_ORDER: tuple[str, ...] = (
     "glove_augmentation",
     "created_by",
 )
+# `info.ehoi.magnitude`: what one unit of a stored `magnitude` stands for (ehoi-coco.md §6.1).
+# "image_diagonal": √(W² + H²) of that image (ours, the default); "reference_diagonal": the fixed
+# √(1280² + 720²) the reference decoder multiplies by, whatever the image size (`--layout reference`).
+MAGNITUDE_CONVENTIONS: tuple[str, ...] = ("image_diagonal", "reference_diagonal")
 CONTACT_SOURCES = ("metadata", "geometry", "geometry+depth", "manual", "mixed", "none")
 
 
@@ -44,12 +49,15 @@ def make_info(
     segmentation: str = "polygon",
     depth: dict[str, Any] | None = None,
     categories: str = "custom",
+    magnitude: str = "image_diagonal",
     pseudo_keypoints: str | None = None,
     glove_augmentation: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """A complete v1 `info`; no timestamps, so the same inputs give the same bytes."""
     if contact_source not in CONTACT_SOURCES:
         raise ValueError(f"contact_source must be one of {CONTACT_SOURCES}, got {contact_source!r}")
+    if magnitude not in MAGNITUDE_CONVENTIONS:
+        raise ValueError(f"magnitude must be one of {MAGNITUDE_CONVENTIONS}, got {magnitude!r}")
     return {
         "description": description,
         "version": FORMAT_VERSION,
@@ -57,7 +65,7 @@ def make_info(
             "format": FORMAT_NAME,
             "version": FORMAT_VERSION,
             "hand_category": HAND_CATEGORY,
-            "magnitude": "image_diagonal",
+            "magnitude": magnitude,
             "offset": "box_centres",
             "keypoints": {"layout": "mediapipe-21", "coordinates": "coco-pixel-index"},
             "contact_source": contact_source,
@@ -77,3 +85,12 @@ def is_v1(info: Any) -> bool:
         return False
     ehoi = info["ehoi"]
     return ehoi.get("format") == FORMAT_NAME and str(ehoi.get("version", "")).startswith("1.")
+
+
+def stored_magnitude_diagonal(convention: str, width: float, height: float) -> float:
+    """The length, in pixels of a `width`×`height` image, of one unit of stored `magnitude`."""
+    if convention == "reference_diagonal":
+        return REFERENCE_DIAGONAL
+    if convention == "image_diagonal":
+        return image_diagonal(width, height)
+    raise ValueError(f"info.ehoi.magnitude must be one of {MAGNITUDE_CONVENTIONS}, got {convention!r}")

@@ -12,7 +12,7 @@ from typing import Any
 from glovego_data.atomic import atomic_write_bytes
 from glovego_data.ehoi_coco.constants import CATEGORY_NAME_ALIASES, HAND_KEYS
 from glovego_data.ehoi_coco.geometry import box_inside, clip_box, image_diagonal
-from glovego_data.ehoi_coco.info import EHOI_KEY_ORDER, is_v1
+from glovego_data.ehoi_coco.info import EHOI_KEY_ORDER, MAGNITUDE_CONVENTIONS, is_v1, make_info, stored_magnitude_diagonal
 from glovego_data.ehoi_coco.schema import Annotation, Category, EhoiDataset, Image, find_hand_category
 from glovego_data.errors import FormatError
 
@@ -88,7 +88,49 @@ def dataset_from_dict(raw: Any, *, source: str = "<memory>", main_categories: An
     )
     if dataset.foreign:
         _ForeignRepair(dataset, source, main_categories).run()
+        dataset.info = derived_info(dataset)
+    else:
+        _magnitudes_to_image_diagonal(dataset, source)
     return dataset
+
+
+def derived_info(dataset: EhoiDataset) -> dict[str, Any]:
+    """A v1 `info` for a repaired foreign dataset, so it can be written or scored like our own: the
+    file's own keys are kept, `ehoi` states what the repair made of it (§3.1, §11)."""
+    info = {k: v for k, v in dataset.info.items() if k != "ehoi"}
+    rle = any(isinstance(a.segmentation, dict) for a in dataset.annotations)
+    ehoi = make_info(command="load_dataset (repaired from a foreign file)", contact_source="mixed",
+                     segmentation="rle" if rle else "polygon")["ehoi"]
+    return {"description": info.pop("description", ""), "version": info.pop("version", "1.0"), "ehoi": ehoi, **info}
+
+
+def magnitude_convention(dataset: EhoiDataset) -> str:
+    ehoi = dataset.info.get("ehoi") if isinstance(dataset.info, dict) else None
+    return ehoi.get("magnitude", "image_diagonal") if isinstance(ehoi, dict) else "image_diagonal"
+
+
+def _magnitude_scales(dataset: EhoiDataset) -> dict[Any, float]:
+    """Per image: stored magnitude × scale = distance ÷ the image's own diagonal."""
+    convention = magnitude_convention(dataset)
+    return {
+        img.id: stored_magnitude_diagonal(convention, img.width, img.height) / image_diagonal(img.width, img.height)
+        for img in dataset.images
+        if _is_number(img.width) and _is_number(img.height) and img.width > 0 and img.height > 0
+    }
+
+
+def _magnitudes_to_image_diagonal(dataset: EhoiDataset, source: str) -> None:
+    """In memory a magnitude is always distance ÷ this image's diagonal (§6.1); a file that declares
+    `info.ehoi.magnitude = "reference_diagonal"` is converted on read and back on write."""
+    convention = magnitude_convention(dataset)
+    if convention not in MAGNITUDE_CONVENTIONS:
+        raise FormatError(f"{source}: info.ehoi.magnitude '{convention}' is not one of {', '.join(MAGNITUDE_CONVENTIONS)}")
+    if convention == "image_diagonal":
+        return
+    scales = _magnitude_scales(dataset)
+    for ann in dataset.annotations:
+        if _is_number(ann.magnitude) and ann.image_id in scales:
+            ann.magnitude = float(ann.magnitude) * scales[ann.image_id]
 
 
 def _require(record: Any, key: str, source: str, what: str) -> Any:
@@ -309,7 +351,8 @@ def image_to_dict(img: Image) -> dict[str, Any]:
     return out
 
 
-def annotation_to_dict(ann: Annotation) -> dict[str, Any]:
+def annotation_to_dict(ann: Annotation, magnitude_scale: float = 1.0) -> dict[str, Any]:
+    """`magnitude_scale`: image diagonal ÷ the file's magnitude unit (1 for our own convention)."""
     out: dict[str, Any] = {
         "id": ann.id,
         "image_id": ann.image_id,
@@ -335,7 +378,7 @@ def annotation_to_dict(ann: Annotation) -> dict[str, Any]:
         out["category_id_obj"] = ann.category_id_obj
         out["dx"] = round(float(ann.dx or 0.0), 6)
         out["dy"] = round(float(ann.dy or 0.0), 6)
-        out["magnitude"] = round(float(ann.magnitude or 0.0), 6)
+        out["magnitude"] = round(float(ann.magnitude or 0.0) / magnitude_scale, 6)
     out.update(ann.extra)
     return out
 
@@ -387,12 +430,13 @@ def canonicalize(dataset: EhoiDataset) -> EhoiDataset:
 
 
 def dataset_to_dict(dataset: EhoiDataset) -> dict[str, Any]:
+    scales = _magnitude_scales(dataset) if magnitude_convention(dataset) != "image_diagonal" else {}
     return {
         "info": info_to_dict(dataset.info),
         "licenses": list(dataset.licenses),
         "images": [image_to_dict(img) for img in sorted(dataset.images, key=lambda im: im.id)],
         "categories": [category_to_dict(c) for c in sorted(dataset.categories, key=lambda c: c.id)],
-        "annotations": [annotation_to_dict(a) for a in sorted(dataset.annotations, key=lambda a: a.id)],
+        "annotations": [annotation_to_dict(a, scales.get(a.image_id, 1.0)) for a in sorted(dataset.annotations, key=lambda a: a.id)],
     }
 
 

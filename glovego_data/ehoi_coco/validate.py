@@ -8,14 +8,14 @@ import math
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable
 
 from PIL import Image as PILImage
 from pycocotools import mask as mask_utils
 
 from glovego_data.ehoi_coco.constants import HAND_KEYS, KEYPOINT_NAMES, NUM_KEYPOINTS, TRI_STATE_KEYS
-from glovego_data.ehoi_coco.geometry import box_inside, offset_between
-from glovego_data.ehoi_coco.info import is_v1
+from glovego_data.ehoi_coco.geometry import box_inside, image_diagonal, offset_between
+from glovego_data.ehoi_coco.info import MAGNITUDE_CONVENTIONS, is_v1, stored_magnitude_diagonal
 from glovego_data.ehoi_coco.io import TOP_LEVEL_KEYS, companion_path
 
 UNIT_TOLERANCE = 1e-3
@@ -67,6 +67,16 @@ def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+def _has_pixel_magnitudes(raw: dict[str, Any]) -> bool:
+    """§11, as the loader decides it: any hand magnitude > 2 means the whole file is in pixels."""
+    cats = raw.get("categories") if isinstance(raw.get("categories"), list) else []
+    anns = raw.get("annotations") if isinstance(raw.get("annotations"), list) else []
+    names = {c.get("id"): str(c.get("name", "")).strip().lower() for c in cats if isinstance(c, dict)}
+    hands = {i for i, n in names.items() if n in ("hand", "mano")}
+    return any(isinstance(a, dict) and a.get("category_id") in hands and _is_number(a.get("magnitude"))
+               and a["magnitude"] > 2 for a in anns)
+
+
 class _FileChecker:
     """Runs rows 2–28 on one parsed file; `root` enables the on-disk rows 10–11."""
 
@@ -75,11 +85,24 @@ class _FileChecker:
         self.raw = raw
         self.root = root
         self.foreign = not is_v1(raw.get("info"))
+        ehoi = raw["info"]["ehoi"] if not self.foreign else {}
+        self.magnitude_convention = ehoi.get("magnitude", "image_diagonal")
+        self.pixel_magnitudes = self.foreign and _has_pixel_magnitudes(raw)
+        self.hand_id: Any = None
+        self.structural = False  # a top-level list is not a list: nothing below it can be checked
         self.out: list[Violation] = []
 
     def add(self, message: str, kind: str | None = None, record_id: Any = None, *, warn_if_foreign: bool = False) -> None:
         severity = "warning" if warn_if_foreign and self.foreign else "error"
         self.out.append(Violation(self.name, message, kind, record_id, severity))
+
+    def structure(self) -> list[Violation]:
+        """The list shape of `images`, `categories`, `annotations`: one line per key that is not a list."""
+        for key in ("images", "categories", "annotations"):
+            if key in self.raw and not isinstance(self.raw[key], list):
+                self.add(f"'{key}' must be a list")
+                self.structural = True
+        return self.out
 
     def run(self) -> list[Violation]:
         raw = self.raw
@@ -87,10 +110,9 @@ class _FileChecker:
             if key not in raw:
                 self.add(f"missing top-level key '{key}'", warn_if_foreign=key in ("info", "licenses"))
         self._format()
-        for key in ("images", "categories", "annotations"):
-            if key in raw and not isinstance(raw[key], list):
-                self.add(f"'{key}' must be a list")
-                return self.out
+        self.structure()
+        if self.structural:
+            return self.out
         self.categories = [c for c in raw.get("categories", []) if isinstance(c, dict)]
         self._categories()
         self.images = {}
@@ -118,6 +140,8 @@ class _FileChecker:
             fmt = ehoi.get("format") if isinstance(ehoi, dict) else None
             ver = ehoi.get("version") if isinstance(ehoi, dict) else None
             self.add(f"unsupported format '{fmt}' version '{ver}' (expected EHOI-COCO 1.x)")
+        elif self.magnitude_convention not in MAGNITUDE_CONVENTIONS:
+            self.add(f"info.ehoi.magnitude '{self.magnitude_convention}' is not one of {', '.join(MAGNITUDE_CONVENTIONS)}")
 
     def _categories(self) -> None:
         ids = [c.get("id") for c in self.categories]
@@ -269,17 +293,17 @@ class _FileChecker:
             add(f"num_keypoints is {_fmt(ann['num_keypoints'])} but {visible} keypoints have v > 0")
 
     def _hand(self, ann: dict[str, Any], add: Callable[..., None], image: dict | None, bbox: list | None) -> None:
+        """Rows 22–28 with the keys present: a reference file's hands lack `category_id_obj` (and
+        EgoISM's more), which must not hide a dangling `id_obj` or a bad offset."""
         missing = [key for key in HAND_KEYS if key not in ann]
         for key in missing:
             add(f"missing hand key '{key}'", warn_if_foreign=True)
         for key in TRI_STATE_KEYS:
             if key in ann and ann[key] not in (-1, 0, 1):
                 add(f"{key} {_fmt(ann[key])} must be -1, 0 or 1")
-        if missing:
-            return
-        id_obj, contact = ann["id_obj"], ann["contact_state"]
+        id_obj = ann.get("id_obj")
         obj = None
-        if id_obj != -1:
+        if "id_obj" in ann and id_obj != -1:
             target = self.annotations.get(id_obj)
             if target is None:
                 add(f"id_obj {_fmt(id_obj)} is not an annotation in this file")
@@ -289,24 +313,28 @@ class _FileChecker:
                 add(f"id_obj {_fmt(id_obj)} belongs to image {_fmt(target.get('image_id'))}, not {_fmt(ann.get('image_id'))}")
             else:
                 obj = target
-            if contact != 1:
-                add(f"id_obj {_fmt(id_obj)} set but contact_state is {_fmt(contact)}")
-        bbox_obj, cat_obj = ann["bbox_obj"], ann["category_id_obj"]
+            if "contact_state" in ann and ann["contact_state"] != 1:
+                add(f"id_obj {_fmt(id_obj)} set but contact_state is {_fmt(ann['contact_state'])}")
         if obj is not None:
             obox = obj.get("bbox")
-            if not (isinstance(bbox_obj, list) and isinstance(obox, list) and len(bbox_obj) == len(obox) == 4
-                    and all(_is_number(a) and abs(a - b) <= BOX_TOLERANCE for a, b in zip(bbox_obj, obox))):
-                add(f"bbox_obj {_fmt(bbox_obj)} differs from the bbox {_fmt(obox)} of annotation {_fmt(id_obj)}")
-            if cat_obj != obj.get("category_id"):
-                add(f"category_id_obj {_fmt(cat_obj)} differs from category {_fmt(obj.get('category_id'))} of annotation {_fmt(id_obj)}")
+            if "bbox_obj" in ann:
+                bbox_obj = ann["bbox_obj"]
+                if not (isinstance(bbox_obj, list) and isinstance(obox, list) and len(bbox_obj) == len(obox) == 4
+                        and all(_is_number(a) and abs(a - b) <= BOX_TOLERANCE for a, b in zip(bbox_obj, obox))):
+                    add(f"bbox_obj {_fmt(bbox_obj)} differs from the bbox {_fmt(obox)} of annotation {_fmt(id_obj)}")
+            if "category_id_obj" in ann and ann["category_id_obj"] != obj.get("category_id"):
+                add(f"category_id_obj {_fmt(ann['category_id_obj'])} differs from category "
+                    f"{_fmt(obj.get('category_id'))} of annotation {_fmt(id_obj)}")
         elif id_obj == -1:
-            if bbox_obj != []:
+            if "bbox_obj" in ann and ann["bbox_obj"] != []:
                 add("bbox_obj must be [] when id_obj is -1")
-            if cat_obj != -1:
-                add(f"category_id_obj {_fmt(cat_obj)} must be -1 when id_obj is -1")
-        self._offset(ann, add, image, bbox, obj)
+            if "category_id_obj" in ann and ann["category_id_obj"] != -1:
+                add(f"category_id_obj {_fmt(ann['category_id_obj'])} must be -1 when id_obj is -1")
+        if all(key in ann for key in ("dx", "dy", "magnitude")):
+            self._offset(ann, add, image, bbox, obj, id_obj_known="id_obj" in ann)
 
-    def _offset(self, ann: dict[str, Any], add: Callable[..., None], image: dict | None, bbox: list | None, obj: dict | None) -> None:
+    def _offset(self, ann: dict[str, Any], add: Callable[..., None], image: dict | None, bbox: list | None,
+                obj: dict | None, *, id_obj_known: bool) -> None:
         dx, dy, m = ann["dx"], ann["dy"], ann["magnitude"]
         if not all(_is_number(v) for v in (dx, dy, m)):
             add(f"dx, dy, magnitude must be numbers; got ({_fmt(dx)}, {_fmt(dy)}, {_fmt(m)})")
@@ -314,7 +342,7 @@ class _FileChecker:
         if m > 2:
             add(f"magnitude {_fmt(m)} looks like pixels; v1 stores distance ÷ image diagonal", warn_if_foreign=True)
         if obj is None:
-            if (dx, dy, m) != (0, 0, 0):
+            if id_obj_known and (dx, dy, m) != (0, 0, 0):
                 add("dx, dy, magnitude must be 0 without a resolved active object")
             return
         norm = math.hypot(dx, dy)
@@ -324,27 +352,53 @@ class _FileChecker:
         obox = obj.get("bbox")
         if bbox is None or image is None or not (isinstance(obox, list) and len(obox) == 4):
             return
+        if not (_is_number(image.get("width")) and _is_number(image.get("height"))):
+            return
         ex, ey, em = offset_between(bbox, obox, image["width"], image["height"])
-        if abs(dx - ex) > OFFSET_TOLERANCE or abs(dy - ey) > OFFSET_TOLERANCE or abs(m - em) > MAGNITUDE_TOLERANCE:
+        # the stored unit: this file's convention (info.ehoi.magnitude), or pixels in a foreign pixel file
+        scale = image_diagonal(image["width"], image["height"]) / self.magnitude_diagonal(image["width"], image["height"])
+        em *= scale
+        if abs(dx - ex) > OFFSET_TOLERANCE or abs(dy - ey) > OFFSET_TOLERANCE or abs(m - em) > MAGNITUDE_TOLERANCE * scale:
             add(f"offset ({_fmt(dx)}, {_fmt(dy)}, {_fmt(m)}) does not match the box centres "
                 f"(expected ({ex:.6f}, {ey:.6f}, {em:.6f}))", warn_if_foreign=True)
+
+    def magnitude_diagonal(self, width: float, height: float) -> float:
+        """The length one unit of stored `magnitude` stands for in this file."""
+        if self.foreign:
+            return 1.0 if self.pixel_magnitudes else image_diagonal(width, height)
+        if self.magnitude_convention not in MAGNITUDE_CONVENTIONS:
+            return image_diagonal(width, height)  # reported once by the format row
+        return stored_magnitude_diagonal(self.magnitude_convention, width, height)
 
 
 # ----- companions, roots and packages -------------------------------------------------------
 
+def _hand_category_id(raw: dict[str, Any]) -> Any:
+    names = {c.get("id"): str(c.get("name", "")).strip().lower() for c in _records(raw, "categories")}
+    return next((i for i, n in names.items() if n == "hand"), next((i for i, n in names.items() if n == "mano"), None))
+
+
 def _companion(main_name: str, main: dict[str, Any], comp_name: str, comp: dict[str, Any], hand_id: Any) -> list[Violation]:
+    """Row 29. A foreign (EgoISM-style) companion may hold only `hand`, under another id: §11 matches
+    the hand by name and takes the categories from the main file, so that is a warning, and its
+    hands are compared with the main file's under the main file's hand id."""
     out: list[Violation] = []
     split = Path(main_name).name
+    foreign = not is_v1(comp.get("info"))
+    comp_hand = _hand_category_id(comp) if foreign else hand_id
     if comp.get("images") != main.get("images"):
         out.append(Violation(comp_name, f"images differ from {split}"))
     if comp.get("categories") != main.get("categories"):
-        out.append(Violation(comp_name, f"categories differ from {split}"))
-    main_anns = {a.get("id"): a for a in main.get("annotations", []) if isinstance(a, dict)}
-    comp_anns = {a.get("id"): a for a in comp.get("annotations", []) if isinstance(a, dict)}
+        by_name = foreign and comp_hand is not None and hand_id is not None
+        out.append(Violation(comp_name, f"categories differ from {split}" + (
+            " (hand matched by name; categories taken from the main file)" if by_name else ""),
+            severity="warning" if by_name else "error"))
+    main_anns = {a.get("id"): a for a in _records(main, "annotations")}
+    comp_anns = {a.get("id"): a for a in _records(comp, "annotations")}
     for aid, ann in comp_anns.items():
-        if ann.get("category_id") != hand_id:
+        if comp_hand is None or ann.get("category_id") != comp_hand:
             out.append(Violation(comp_name, "is not a hand", "annotation", aid))
-        elif main_anns.get(aid) != ann:
+        elif main_anns.get(aid) != dict(ann, category_id=hand_id):
             out.append(Violation(comp_name, f"differs from {split}", "annotation", aid))
     for aid, ann in main_anns.items():
         if ann.get("category_id") == hand_id and aid not in comp_anns:
@@ -352,7 +406,13 @@ def _companion(main_name: str, main: dict[str, Any], comp_name: str, comp: dict[
     return out
 
 
-def _load_raw(path: Path, name: str) -> tuple[dict[str, Any] | None, list[Violation]]:
+def _records(raw: dict[str, Any], key: str) -> list[dict[str, Any]]:
+    """The JSON objects of a top-level list; nothing when it is not a list (row 2 reports that)."""
+    value = raw.get(key)
+    return [r for r in value if isinstance(r, dict)] if isinstance(value, list) else []
+
+
+def read_raw(path: Path, name: str) -> tuple[dict[str, Any] | None, list[Violation]]:
     try:
         raw = json.loads(path.read_bytes())
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
@@ -365,7 +425,7 @@ def _load_raw(path: Path, name: str) -> tuple[dict[str, Any] | None, list[Violat
 def validate_file(path: Path, *, name: str | None = None, root: Path | None = None, check_companion: bool = True) -> list[Violation]:
     """Checklist rows 1–29 for one annotation file. `root` (the dataset root) enables the disk checks."""
     name = name or str(path)
-    raw, out = _load_raw(path, name)
+    raw, out = read_raw(path, name)
     if raw is None:
         return out
     checker = _FileChecker(name, raw, root)
@@ -377,20 +437,21 @@ def validate_file(path: Path, *, name: str | None = None, root: Path | None = No
         if not comp.is_file():
             out.append(Violation(name, f"missing companion {comp.name}"))
         else:
-            comp_raw, errors = _load_raw(comp, comp_name)
+            comp_raw, errors = read_raw(comp, comp_name)
             out.extend(errors)
-            if comp_raw is not None:
+            if comp_raw is not None and not checker.structural:
+                out.extend(_FileChecker(comp_name, comp_raw, None).structure())
                 out.extend(_companion(name, raw, comp_name, comp_raw, checker.hand_id))
     return out
 
 
-def _annotation_files(root: Path) -> list[Path]:
+def annotation_files(root: Path) -> list[Path]:
     return sorted(p for p in (root / "annotations").glob("*.json") if not p.stem.endswith("_hands"))
 
 
 def validate_root(root: Path, *, prefix: str = "") -> list[Violation]:
     """Every `annotations/<split>.json` of a dataset root, with its companion and files on disk."""
-    files = _annotation_files(root)
+    files = annotation_files(root)
     if not files:
         return [Violation(prefix + "annotations", "no annotation files (annotations/*.json)")]
     out: list[Violation] = []
@@ -399,44 +460,15 @@ def validate_root(root: Path, *, prefix: str = "") -> list[Violation]:
     return out
 
 
-def _package_categories(package: Path, roots: Iterable[Path]) -> list[Violation]:
-    out: list[Violation] = []
-    reference: tuple[str, Any] | None = None
-    for root in roots:
-        for path in _annotation_files(root):
-            raw, errors = _load_raw(path, str(path))
-            if raw is None:
-                continue
-            cats = [(c.get("id"), c.get("name")) for c in raw.get("categories", []) if isinstance(c, dict)]
-            name = str(path.relative_to(package))
-            if reference is None:
-                reference = (name, cats)
-            elif cats != reference[1]:
-                out.append(Violation(name, f"categories differ from {reference[0]}"))
-    return out
-
-
-def package_roots(package: Path) -> list[Path]:
-    return [package / name for name in ("synth", "real") if (package / name / "annotations").is_dir()]
-
-
 def validate_path(path: str | Path) -> list[Violation]:
-    """Validate an annotation file, a dataset root or a GlovEgo-HOI package; sorted violations."""
+    """Validate an annotation file or a dataset root; sorted violations. Packages (synth/, real/ and
+    a MANIFEST) are the split layer's: `glovego_data.split.verify.validate_target`."""
     path = Path(path)
     if path.is_file():
         root = path.parent.parent if path.parent.name == "annotations" else None
         out = validate_file(path, root=root)
-    elif path.is_dir() and package_roots(path):
-        roots = package_roots(path)
-        out = []
-        for root in roots:
-            out.extend(validate_root(root, prefix=f"{root.name}/"))
-        out.extend(_package_categories(path, roots))
-        from glovego_data.split.manifest import verify_package  # late: the split package builds on this module
-
-        out.extend(verify_package(path))
     elif path.is_dir() and (path / "annotations").is_dir():
         out = validate_root(path)
     else:
-        out = [Violation(str(path), "not an annotation file, a dataset root (annotations/) or a package (synth/, real/)")]
+        out = [Violation(str(path), "not an annotation file or a dataset root (annotations/)")]
     return sorted(out, key=Violation.sort_key)

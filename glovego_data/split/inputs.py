@@ -12,6 +12,7 @@ from glovego_data.ehoi_coco.validate import validate_file
 from glovego_data.errors import GlovegoError
 from glovego_data.split.categories import category_set_label, remap_categories, union_categories
 from glovego_data.split.plan import RootInput
+from glovego_data.split.reference import REFERENCE_MAGNITUDE, reference_package_categories
 
 DEFAULT_ANNOTATIONS = "annotations/all.json"
 
@@ -85,9 +86,11 @@ def _round_up(n: int) -> int:
     return step
 
 
-def unify(roots: list[RootInput]) -> list[Category]:
-    """One category list for every file (union, hand last) and a v1 `info` recording this command."""
-    categories = union_categories([r.dataset for r in roots])
+def unify(roots: list[RootInput], layout: str = "glovego") -> list[Category]:
+    """One category list for every file (union, hand last; the reference's 20 for `--layout
+    reference`) and a v1 `info` recording this command and the magnitude convention to write."""
+    datasets = [r.dataset for r in roots]
+    categories = reference_package_categories(datasets) if layout == "reference" else union_categories(datasets)
     label = category_set_label(categories)
     for root in roots:
         ds = root.dataset
@@ -99,5 +102,6 @@ def unify(roots: list[RootInput]) -> list[Category]:
         else:
             ds.info = copy.deepcopy(ds.info)
         ds.info["ehoi"]["categories"] = label
+        ds.info["ehoi"]["magnitude"] = REFERENCE_MAGNITUDE if layout == "reference" else "image_diagonal"
         ds.info["ehoi"]["created_by"] = f"glovego {__version__} split"
     return categories

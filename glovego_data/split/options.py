@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from glovego_data.errors import GlovegoError
 from glovego_data.split.groups import GROUP_MODES
+from glovego_data.split.reference import LAYOUTS
 
 SPLITS: tuple[str, ...] = ("train", "val", "test")
 DEFAULT_RATIOS: tuple[float, float, float] = (0.7, 0.1, 0.2)
@@ -51,10 +52,14 @@ class SplitOptions:
     seed: int = 0
     group_by: str = "video"
     keep: dict[str, frozenset[str]] = field(default_factory=dict)  # split → image file names fixed there
+    layout: str = "glovego"  # or "reference": what the reference GlovEgo-Net code scores right
+    renames: dict[str, str] = field(default_factory=dict)  # object category OLD name → NEW name
 
     def __post_init__(self) -> None:
         if self.group_by not in GROUP_MODES:
             raise GlovegoError(f"--group-by must be one of {', '.join(GROUP_MODES)}; got '{self.group_by}'")
+        if self.layout not in LAYOUTS:
+            raise GlovegoError(f"--layout must be one of {', '.join(LAYOUTS)}; got '{self.layout}'")
         object.__setattr__(self, "percents", check_percents(self.percents))
         for split in self.keep:
             if split not in SPLITS:

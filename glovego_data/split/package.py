@@ -17,6 +17,7 @@ from glovego_data.split.hashing import sha256_file
 from glovego_data.split.manifest import PACKAGE_FORMAT, PACKAGE_VERSION, file_entries, write_manifest
 from glovego_data.split.options import SPLITS, SplitOptions
 from glovego_data.split.plan import RootInput, RootPlan, split_summary
+from glovego_data.split.reference import keypoint_note
 from glovego_data.progress import Progress, no_progress
 from glovego_data.split.subsets import STRATIFY_TOLERANCE
 
@@ -66,16 +67,24 @@ def _manifest(
         "split_rule": GROUP_RULE_TEXT[options.group_by],
         "stratify_tolerance": STRATIFY_TOLERANCE,
         "keep_split": _keep_record(options),
+        "layout": options.layout,
+        "category_renames": dict(sorted(options.renames.items())),
         "categories": [{"id": c.id, "name": c.name} for c in categories],
-        "roots": {
-            root.name: {
-                "source": {"annotations": root.annotations.name, "sha256": sha256_file(root.annotations)},
-                "group_rules": plans[root.name].rules,
-                "notes": plans[root.name].notes,
-                "splits": {split: split_summary(plans[root.name], split) for split in options.split_names},
-            }
-            for root in roots
-        },
+        "roots": {root.name: _root_record(root, plans[root.name], options) for root in roots},
+    }
+
+
+def _root_record(root: RootInput, plan: RootPlan, options: SplitOptions) -> dict[str, Any]:
+    splits = {split: split_summary(plan, split, root.dataset) for split in options.split_names}
+    notes = list(plan.notes)
+    if options.layout == "reference":
+        notes += [keypoint_note(root.name, split, rec["images_without_visible_keypoints"], rec["images"])
+                  for split, rec in splits.items() if rec["images_without_visible_keypoints"]]
+    return {
+        "source": {"annotations": root.annotations.name, "sha256": sha256_file(root.annotations)},
+        "group_rules": plan.rules,
+        "notes": notes,
+        "splits": splits,
     }
 
 

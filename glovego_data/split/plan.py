@@ -11,6 +11,7 @@ from glovego_data.ehoi_coco.schema import ImageId
 from glovego_data.split.assign import assign_splits, fixed_groups
 from glovego_data.split.groups import Group, build_groups
 from glovego_data.split.options import SPLITS, SplitOptions
+from glovego_data.split.reference import images_without_visible_keypoints
 from glovego_data.split.subsets import SubsetChoice, nested_subsets
 
 
@@ -63,7 +64,7 @@ def _fraction(part: int, whole: int) -> float:
     return round(part / whole, 6) if whole else 0.0
 
 
-def split_summary(plan: RootPlan, split: str) -> dict[str, Any]:
+def split_summary(plan: RootPlan, split: str, dataset: EhoiDataset) -> dict[str, Any]:
     """Counts, proportions and id lists of one split, as MANIFEST.json records them."""
     groups = plan.groups_of(split)
     hands = sum(g.hands for g in groups)
@@ -73,6 +74,7 @@ def split_summary(plan: RootPlan, split: str) -> dict[str, Any]:
         "hands": hands,
         "gloved_fraction": _fraction(sum(g.gloved for g in groups), hands),
         "contact_fraction": _fraction(sum(g.contact for g in groups), hands),
+        "images_without_visible_keypoints": images_without_visible_keypoints(dataset, plan.image_ids(split)),
     }
     subset = next((s for s in plan.subsets if f"train_{s.percent}" == split), None)
     if subset is not None:

@@ -5,7 +5,7 @@ Built once per JSON; checks every image exists so a missing file fails before tr
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +14,8 @@ import numpy as np
 from glovego_data.ehoi_coco import EhoiDataset, load_dataset
 from glovego_data.ehoi_coco.constants import NUM_KEYPOINTS
 from glovego_data.errors import GlovegoError
+
+DEFAULT_DEPTH_RANGE_M = 5.0  # ehoi-coco.md §8: the 8-bit maps' range when a file states none
 
 
 @dataclass
@@ -34,6 +36,7 @@ class ImageRecord:
     active: np.ndarray  # [n] row of the hand's resolved active object in this image, −1 if none
     keypoints: np.ndarray  # [n, 21, 3] pixel-index convention
     segmentations: list[Any]  # per row: polygons, RLE or None
+    depth_scale_m: float = 0.001  # metres per stored depth unit: 1 mm (depth_mm/), or R / 255 (8-bit map)
 
 
 @dataclass
@@ -44,6 +47,7 @@ class DatasetIndex:
     category_names: list[str]
     records: list[ImageRecord]
     depth_range_m: float
+    warnings: list[str] = field(default_factory=list)  # the loader's repairs and the depth assumptions
 
     def __len__(self) -> int:
         return len(self.records)
@@ -67,16 +71,22 @@ def build_index(json_path: str | Path, dataset: EhoiDataset | None = None) -> Da
     if label_of[hand_id] != len(cats) - 1:
         raise GlovegoError(f"{json_path}: category 'hand' must be the last category")
     by_image = dataset.annotations_by_image()
+    depth_info = (dataset.info.get("ehoi") or {}).get("depth") or {}
+    depth_range_m = float(depth_info.get("range_m", DEFAULT_DEPTH_RANGE_M))
+    map8_images = 0
     records = []
     for img in dataset.images:
         path = root / "images" / img.file_name
         if not path.is_file():
             raise GlovegoError(f"{json_path}: image {img.id}: file not found: images/{img.file_name}")
-        depth_path = None
+        depth_path, depth_scale = None, 0.001
         if img.depth_file:
             depth_path = root / img.depth_file
             if not depth_path.is_file():
                 raise GlovegoError(f"{json_path}: image {img.id}: depth file not found: {img.depth_file}")
+        elif (map8 := reference_depth_map(root, img.file_name)) is not None:
+            depth_path, depth_scale = map8, depth_range_m / 255.0
+            map8_images += 1
         anns = [a for a in by_image.get(img.id, []) if a.iscrowd == 0 and a.bbox[2] > 0 and a.bbox[3] > 0]
         row_of = {a.id: i for i, a in enumerate(anns)}
         n = len(anns)
@@ -99,8 +109,24 @@ def build_index(json_path: str | Path, dataset: EhoiDataset | None = None) -> Da
             labels=np.array([label_of[a.category_id] for a in anns], dtype=np.int64),
             is_hand=np.array([a.category_id == hand_id for a in anns], dtype=bool),
             side=tri("hand_side"), contact=tri("contact_state"), glove=tri("gloves"), active=active,
-            keypoints=keypoints, segmentations=[a.segmentation or None for a in anns],
+            keypoints=keypoints, segmentations=[a.segmentation or None for a in anns], depth_scale_m=depth_scale,
         ))
-    depth = (dataset.info.get("ehoi") or {}).get("depth") or {}
+    warnings = list(dataset.warnings)
+    if map8_images:
+        stated = "info.ehoi.depth.range_m" if "range_m" in depth_info else "the default; the file states none"
+        warnings.append(
+            f"{json_path}: depth of {map8_images} image(s) read from 8-bit depth_maps/map_<n>.png as "
+            f"d = p / 255 · {depth_range_m:g} m (bright = far; {depth_range_m:g} m is {stated})"
+        )
     return DatasetIndex(json_path=json_path, root=root, dataset=dataset, category_names=category_names(dataset),
-                        records=records, depth_range_m=float(depth.get("range_m", 5.0)))
+                        records=records, depth_range_m=depth_range_m, warnings=warnings)
+
+
+def reference_depth_map(root: Path, file_name: str) -> Path | None:
+    """[ref] The reference layout's depth of `images/camera_<n>.<ext>`: `depth_maps/map_<n>.png`,
+    8-bit, linear in metres up to a range, bright = far (ehoi-coco.md §8); None when absent."""
+    stem = Path(file_name).stem
+    if not stem.startswith("camera_"):
+        return None
+    path = root / "depth_maps" / f"map_{stem[len('camera_'):]}.png"
+    return path if path.is_file() else None

@@ -72,10 +72,10 @@ def load_sample(record: ImageRecord, *, with_masks: bool = True, with_depth: boo
     depth = None
     if with_depth and record.depth_path is not None:
         with PILImage.open(record.depth_path) as pil:
-            millimetres = np.asarray(pil).astype(np.float32)
-        if millimetres.shape != (height, width):
-            millimetres = cv2.resize(millimetres, (width, height), interpolation=cv2.INTER_NEAREST)
-        depth = millimetres / 1000.0
+            stored = np.asarray(pil.convert("L") if pil.mode in ("RGB", "RGBA", "P") else pil).astype(np.float32)
+        if stored.shape != (height, width):
+            stored = cv2.resize(stored, (width, height), interpolation=cv2.INTER_NEAREST)
+        depth = stored * record.depth_scale_m
     boxes = record.boxes_xywh.copy()
     boxes[:, 2:] += boxes[:, :2]
     return Sample(

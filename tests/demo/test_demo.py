@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from glovego_cli.main import app
 from glovego_data.ehoi_coco import load_dataset
-from glovego_data.ehoi_coco.validate import validate_path
+from glovego_data.split.verify import validate_target as validate_path
 
 EHOI_METRICS = (
     "AP Hand", "mAP Objects", "mAP Target Objects", "AP Hand + Side", "AP Hand + Glove", "AP Hand + State",

@@ -144,3 +144,51 @@ def test_cli_exit_codes(tmp_path):
     bad = runner.invoke(app, ["validate", str(path)])
     assert bad.exit_code == 1
     assert f"{path}: annotation 31: area 0 must be > 0" in bad.output
+
+
+@pytest.mark.parametrize("key", ["images", "annotations", "categories"])
+@pytest.mark.parametrize("value", [{"a": 1}, 5, "x", None])
+def test_non_list_top_level_is_one_error_line_not_a_crash(tmp_path, key, value):
+    """Issue 11 item 8: the files validate exists to diagnose, with their companion beside them."""
+    root = tmp_path / "root"
+    (root / "annotations").mkdir(parents=True)
+    raw = copy.deepcopy(EXAMPLE)
+    raw[key] = value
+    for name in ("all.json", "all_hands.json"):
+        (root / "annotations" / name).write_text(json.dumps(raw))
+    result = CliRunner().invoke(app, ["validate", str(root / "annotations" / "all.json")])
+    assert result.exit_code == 1, result.output
+    errors = [line for line in result.output.splitlines() if line.endswith("must be a list")]
+    assert errors == [f"{root / 'annotations' / 'all.json'}: '{key}' must be a list"]
+    assert "Traceback" not in result.output
+
+
+def test_every_non_list_key_has_its_own_line(tmp_path):
+    raw = copy.deepcopy(EXAMPLE)
+    raw["images"], raw["annotations"] = {}, 3
+    assert _lines(tmp_path, raw) == ["'images' must be a list", "'annotations' must be a list"]
+
+
+def test_non_list_in_a_package_is_reported_per_file(tmp_path):
+    from glovego_data.split.verify import validate_target
+
+    package = tmp_path / "pkg"
+    (package / "real" / "annotations").mkdir(parents=True)
+    raw = copy.deepcopy(EXAMPLE)
+    raw["categories"] = 7
+    (package / "real" / "annotations" / "train.json").write_text(json.dumps(raw))
+    (package / "real" / "annotations" / "train_hands.json").write_text(json.dumps(raw))
+    lines = [str(v) for v in validate_target(package) if v.severity == "error"]
+    assert "real/annotations/train.json: 'categories' must be a list" in lines
+
+
+def test_format_library_never_imports_the_split_layer():
+    """Issue 14: the one import circle (ehoi_coco.validate ↔ split.manifest) is gone."""
+    import ast
+
+    package = Path(__file__).parents[2] / "glovego_data" / "ehoi_coco"
+    for path in sorted(package.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else (
+                [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            assert not any(n.startswith("glovego_data.split") for n in names), f"{path.name} imports {names}"

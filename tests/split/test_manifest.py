@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from glovego_data.ehoi_coco.validate import validate_path
+from glovego_data.split.verify import validate_target as validate_path
 from glovego_data.split.manifest import verify_package
 from glovego_pipelines.split import run_split
 

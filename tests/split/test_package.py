@@ -9,7 +9,7 @@ from pathlib import Path
 from pycocotools.coco import COCO
 
 from glovego_data.ehoi_coco import load_dataset, save_dataset
-from glovego_data.ehoi_coco.validate import validate_path
+from glovego_data.split.verify import validate_target as validate_path
 from glovego_data.split.subsets import STRATIFY_TOLERANCE
 from glovego_pipelines.split import run_split
 
