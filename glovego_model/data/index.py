@@ -14,6 +14,7 @@ import numpy as np
 from glovego_data.ehoi_coco import EhoiDataset, load_dataset
 from glovego_data.ehoi_coco.constants import NUM_KEYPOINTS
 from glovego_data.errors import GlovegoError
+from glovego_data.paths import image_file, resolve_inside
 
 
 @dataclass
@@ -69,12 +70,12 @@ def build_index(json_path: str | Path, dataset: EhoiDataset | None = None) -> Da
     by_image = dataset.annotations_by_image()
     records = []
     for img in dataset.images:
-        path = root / "images" / img.file_name
+        path = image_file(root, img.file_name, where=f"{json_path}: image {img.id}")
         if not path.is_file():
             raise GlovegoError(f"{json_path}: image {img.id}: file not found: images/{img.file_name}")
         depth_path = None
         if img.depth_file:
-            depth_path = root / img.depth_file
+            depth_path = resolve_inside(root, img.depth_file, what=f"{json_path}: image {img.id}: depth_file")
             if not depth_path.is_file():
                 raise GlovegoError(f"{json_path}: image {img.id}: depth file not found: {img.depth_file}")
         anns = [a for a in by_image.get(img.id, []) if a.iscrowd == 0 and a.bbox[2] > 0 and a.bbox[3] > 0]
