@@ -22,6 +22,13 @@ if str(HERE) not in sys.path:
 TOY_SIZE = (64, 48)
 TOY_CATEGORIES = ["box", "tool", "hand"]
 
+OUTSIDE_NAMES = {  # file_names that all reach <world>/secret.png from <world>/data/images/
+    "absolute": lambda world: str(world.secret),
+    "dotdot": lambda world: "../../secret.png",
+    "nested": lambda world: "x/../../../secret.png",
+    "dot-start": lambda world: "./../../secret.png",
+}
+
 
 @dataclass
 class World:
@@ -43,9 +50,9 @@ class World:
         return self.root / "secret.png"
 
     def poison(self, kind: str) -> str:
-        """Give the first image a `file_name` pointing at `secret.png`: "absolute" or "dotdot"."""
+        """Give the first image a `file_name` pointing at `secret.png` (see `OUTSIDE_NAMES`)."""
         raw = json.loads(self.json.read_text())
-        name = str(self.secret) if kind == "absolute" else "../../secret.png"
+        name = OUTSIDE_NAMES[kind](self)
         raw["images"][0]["file_name"] = name
         self.json.write_text(json.dumps(raw))
         return name
