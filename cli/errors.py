@@ -9,8 +9,10 @@ denied, …) and the errors libraries raise on corrupt files (Pillow, json, safe
 from __future__ import annotations
 
 import errno
+import io
 import json
 import os
+import re
 import sys
 import tomllib
 import zlib
@@ -42,6 +44,8 @@ _HINTS = {
 # error that carries no file name itself (json, safetensors, zlib …), innermost frame first.
 _FILE_VARIABLES = ("path", "json_path", "file", "filename", "file_path", "source", "src")
 
+_WRITE_FAULTS = (errno.ENOSPC, errno.EDQUOT, errno.EROFS)
+
 
 def _corrupt_file_errors() -> tuple[type[BaseException], ...]:
     """Exceptions that mean "this file is damaged", from the libraries that are loaded."""
@@ -56,38 +60,73 @@ def _corrupt_file_errors() -> tuple[type[BaseException], ...]:
     return tuple(kinds)
 
 
-def _file_in_traceback(tb: TracebackType | None) -> str | None:
-    """The innermost existing file one of our frames was working on, if any."""
-    found = None
+def _frames_innermost_first(tb: TracebackType | None) -> list:
+    frames = []
     while tb is not None:
-        frame = tb.tb_frame
-        if frame.f_globals.get("__name__", "").startswith("glovego"):
-            for name in _FILE_VARIABLES:
-                value = frame.f_locals.get(name)
-                if isinstance(value, (str, os.PathLike)) and str(value) and Path(value).is_file():
-                    found = str(value)
-                    break
+        frames.append(tb.tb_frame)
         tb = tb.tb_next
-    return found
+    return frames[::-1]
+
+
+def _open_file_in_traceback(tb: TracebackType | None) -> str | None:
+    """The file a failed write was writing: a writable file object in the innermost frame holding one."""
+    for frame in _frames_innermost_first(tb):
+        for value in frame.f_locals.values():
+            if isinstance(value, io.IOBase) and any(c in getattr(value, "mode", "") for c in "wax+"):
+                name = getattr(value, "name", None)
+                if isinstance(name, (str, os.PathLike)):
+                    return os.fsdecode(name)
+    return None
+
+
+def _file_in_traceback(tb: TracebackType | None, *, ours_only: bool = True) -> str | None:
+    """The innermost existing file a frame (ours only, or any) names in a file-path variable."""
+    for frame in _frames_innermost_first(tb):
+        if ours_only and not frame.f_globals.get("__name__", "").startswith("glovego"):
+            continue
+        for name in _FILE_VARIABLES:
+            value = frame.f_locals.get(name)
+            if isinstance(value, (str, os.PathLike)) and str(value) and (Path(value).is_file() or not ours_only):
+                return os.fsdecode(value)
+    return None
 
 
 def describe_os_error(error: OSError) -> str:
     """`<file>: <reason>` for an OSError, with a hint for the common faults."""
-    reason = _HINTS.get(error.errno or -1) or error.strerror or str(error) or type(error).__name__
-    if error.errno in (errno.EACCES, errno.EPERM) and error.strerror:
+    code = error.errno
+    reason = _HINTS.get(code or -1) or (error.strerror or "").lower() or str(error) or type(error).__name__
+    if code in (errno.EACCES, errno.EPERM) and error.strerror:
         reason = error.strerror.lower()
-    name = error.filename if error.filename is not None else _file_in_traceback(error.__traceback__)
-    if error.errno is None and not error.strerror:
-        reason = str(error)  # e.g. Pillow's "cannot identify image file …": its text is the reason
-        return f"{name}: {reason}" if name is not None and str(name) not in reason else reason
-    where = f"{os.fsdecode(name)}: " if name is not None else ""
-    if error.filename2 is not None:
-        where = f"{os.fsdecode(error.filename)} → {os.fsdecode(error.filename2)}: "
-    return f"{where}{reason}"
+    if code is None and not error.strerror:  # e.g. Pillow's "cannot identify image file …": its text says it
+        name = _file_in_traceback(error.__traceback__)
+        text = str(error)
+        return f"{name}: {text}" if name is not None and name not in text else text
+    if error.filename2 is not None and code in _WRITE_FAULTS:
+        name = os.fsdecode(error.filename2)  # the destination is where the fault is
+    elif error.filename2 is not None:
+        name = f"{os.fsdecode(error.filename)} → {os.fsdecode(error.filename2)}"
+    elif error.filename is not None:
+        name = os.fsdecode(error.filename)
+    else:
+        name = _open_file_in_traceback(error.__traceback__)
+    return f"{name}: {reason}" if name else reason
+
+
+def _os_error_in_message(error: BaseException) -> OSError | None:
+    """Native libraries (safetensors' Rust writer) report an I/O fault as text: `… (os error 28)`."""
+    match = re.search(r"\(os error (\d+)\)", str(error))
+    if match is None:
+        return None
+    code = int(match.group(1))
+    name = _file_in_traceback(error.__traceback__, ours_only=False)
+    return OSError(code, os.strerror(code), name)
 
 
 def describe_corrupt_file(error: BaseException) -> str:
     """`<file>: damaged or unreadable (<library message>)`."""
+    as_os_error = _os_error_in_message(error)
+    if as_os_error is not None:
+        return describe_os_error(as_os_error)
     name = _file_in_traceback(error.__traceback__)
     detail = str(error).splitlines()[0] if str(error) else type(error).__name__
     return f"{name + ': ' if name else ''}damaged or unreadable file ({type(error).__name__}: {detail})"

@@ -32,6 +32,11 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
             os.fsync(handle.fileno())
         os.chmod(tmp, _default_file_mode())
         os.replace(tmp, path)
+    except OSError as error:
+        Path(tmp).unlink(missing_ok=True)
+        if error.filename is None and error.errno is not None:  # a failed write() names no file: name ours
+            raise OSError(error.errno, error.strerror, str(path)) from error
+        raise
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
@@ -149,7 +154,8 @@ def staging_path(final: str | os.PathLike[str]) -> Path:
 def link_or_copy(src: str | os.PathLike[str], dst: str | os.PathLike[str]) -> bool:
     """Hard-link `src` to `dst` (no extra disk), falling back to a copy across devices.
 
-    Returns True when a link was made (or `dst` already is `src`, which is never unlinked).
+    Returns True when a link was made (or `dst` already is `src`, which is never unlinked). A copy
+    is written beside `dst` and renamed, so `dst` is never a partial file.
     """
     dst = Path(dst)
     dst.parent.mkdir(parents=True, exist_ok=True)
@@ -161,5 +167,19 @@ def link_or_copy(src: str | os.PathLike[str], dst: str | os.PathLike[str]) -> bo
         os.link(src, dst)
         return True
     except OSError:
-        shutil.copyfile(src, dst)
-        return False
+        pass
+    fd, tmp = tempfile.mkstemp(prefix=f".{dst.name}.", suffix=".tmp", dir=dst.parent)
+    os.close(fd)
+    try:  # a copy cut short (disk full) must not be left under the final name
+        shutil.copyfile(src, tmp)
+        os.chmod(tmp, _default_file_mode())
+        os.replace(tmp, dst)
+    except OSError as error:
+        Path(tmp).unlink(missing_ok=True)
+        if error.filename is None and error.errno is not None:
+            raise OSError(error.errno, error.strerror, str(dst)) from error
+        raise
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return False

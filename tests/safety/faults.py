@@ -107,5 +107,6 @@ def faulty_folder(parent: Path, kind: str, monkeypatch: pytest.MonkeyPatch) -> I
 
 
 def files_under(folder: Path) -> list[str]:
-    """What a command left in the faulty folder (the filler of a full disk aside)."""
-    return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.name != ".filler")
+    """The files and staging folders a command left in the faulty folder (the filler aside)."""
+    return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*")
+                  if p.name != ".filler" and (p.is_file() or p.name.endswith(".tmp")))
