@@ -129,7 +129,11 @@ def staging_dir(
     check_replaceable(staging, what="is in the way of the staging folder")
     if staging.exists() and not reuse:
         shutil.rmtree(staging)
-    mark_ours(staging)
+    try:
+        mark_ours(staging)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
     try:
         yield staging
     except BaseException:
