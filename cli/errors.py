@@ -40,9 +40,10 @@ _HINTS = {
     errno.EPERM: "operation not permitted",
 }
 
-# Local names our own functions give the file they are reading; used to name the file of a library
-# error that carries no file name itself (json, safetensors, zlib …), innermost frame first.
-_FILE_VARIABLES = ("path", "json_path", "file", "filename", "file_path", "source", "src")
+# Local names that functions (ours, Pillow's, safetensors', transformers') give the file they work on;
+# used to name the file of a library error that carries no file name itself, innermost frame first.
+_FILE_VARIABLES = ("filename", "fname", "file_path", "checkpoint_file", "resolved_archive_file", "json_path",
+                   "path", "file", "fp", "source", "src")
 
 _WRITE_FAULTS = (errno.ENOSPC, errno.EDQUOT, errno.EROFS)
 
@@ -79,14 +80,12 @@ def _open_file_in_traceback(tb: TracebackType | None) -> str | None:
     return None
 
 
-def _file_in_traceback(tb: TracebackType | None, *, ours_only: bool = True) -> str | None:
-    """The innermost existing file a frame (ours only, or any) names in a file-path variable."""
+def _file_in_traceback(tb: TracebackType | None, *, must_exist: bool = True) -> str | None:
+    """The file the innermost frame names in a file-path variable (an existing file unless told)."""
     for frame in _frames_innermost_first(tb):
-        if ours_only and not frame.f_globals.get("__name__", "").startswith("glovego"):
-            continue
         for name in _FILE_VARIABLES:
             value = frame.f_locals.get(name)
-            if isinstance(value, (str, os.PathLike)) and str(value) and (Path(value).is_file() or not ours_only):
+            if isinstance(value, (str, os.PathLike)) and str(value) and (not must_exist or Path(value).is_file()):
                 return os.fsdecode(value)
     return None
 
@@ -118,7 +117,7 @@ def _os_error_in_message(error: BaseException) -> OSError | None:
     if match is None:
         return None
     code = int(match.group(1))
-    name = _file_in_traceback(error.__traceback__, ours_only=False)
+    name = _file_in_traceback(error.__traceback__, must_exist=False)
     return OSError(code, os.strerror(code), name)
 
 
