@@ -26,7 +26,6 @@ OUTSIDE_NAMES = {  # file_names that all reach <world>/secret.png from <world>/d
     "absolute": lambda world: str(world.secret),
     "dotdot": lambda world: "../../secret.png",
     "nested": lambda world: "x/../../../secret.png",
-    "dot-start": lambda world: "./../../secret.png",
 }
 
 
