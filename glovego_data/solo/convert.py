@@ -22,7 +22,7 @@ from typing import Iterator
 from glovego_data.atomic import atomic_write_json, link_or_copy, staging_dir, staging_path
 from glovego_data.ehoi_coco import Image, depth_info, make_info
 from glovego_data.errors import GlovegoError, Interrupted
-from glovego_data.paths import check_output, outside_reason
+from glovego_data.paths import outside_reason
 from glovego_data.progress import Progress, no_progress
 from glovego_data.solo.frame import FrameResult, convert_frame
 from glovego_data.solo.mapping import Mapping
