@@ -213,3 +213,19 @@ def test_a_users_tmp_folder_is_never_deleted(world: World, solo_template: Path, 
     assert one_line(result) == (f"{command}: {folder}: is in the way of the staging folder and was not made by "
                                 "glovego (no .glovego-output in it); it is left alone: move it away or choose another "
                                 "output folder")
+
+
+def test_augment_a_replaced_journal_cannot_write_outside_out_dir(world: World):
+    out = world.root / "aug"
+    assert cli("augment-gloves", world.data, out, "--backend", "classical", "--ssim", 0.01).exit_code == 0
+    journal = sorted(out.glob("augment_journal.*.jsonl"))
+    lines = journal[0].read_text().splitlines()
+    records = [json.loads(line) for line in lines]
+    batch = next(r for r in records if r.get("images"))
+    batch["images"][0]["output"] = "../../evil.png"
+    journal[0].write_text("\n".join(json.dumps(r) for r in records) + "\n")
+    with Unchanged(world.root, skip=(out,)):
+        result = cli("augment-gloves", world.data, out, "--backend", "classical", "--ssim", 0.01)
+    assert result.exit_code == 1
+    assert one_line(result) == (f"augment-gloves: {journal[0]}: batch {batch['batch']}: output '../../evil.png' leaves "
+                                "its folder ('..', '.' or an empty part); run again with --restart")
