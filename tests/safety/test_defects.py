@@ -229,3 +229,17 @@ def test_augment_a_replaced_journal_cannot_write_outside_out_dir(world: World):
     assert result.exit_code == 1
     assert one_line(result) == (f"augment-gloves: {journal[0]}: batch {batch['batch']}: output '../../evil.png' leaves "
                                 "its folder ('..', '.' or an empty part); run again with --restart")
+
+
+def test_validate_never_reads_a_manifest_path_outside_the_package(world: World):
+    package = world.root / "package"
+    assert cli("split", "--real", world.data, "--real-json", world.json, "--out", package,
+               "--ratios", "0.34,0.33,0.33", "--percent", 50).exit_code == 0
+    manifest = json.loads((package / "MANIFEST.json").read_text())
+    manifest["files"].append({"path": "../secret.png", "size": world.secret.stat().st_size, "sha256": "0" * 64})
+    (package / "MANIFEST.json").write_text(json.dumps(manifest))
+    with Unchanged(world.root):
+        result = cli("validate", package)
+    assert result.exit_code == 1
+    assert ("../secret.png: MANIFEST.json path leaves its folder ('..', '.' or an empty part); it must name a file "
+            "inside the package") in " ".join(result.output.split())
