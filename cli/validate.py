@@ -8,6 +8,7 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
+from glovego_cli.errors import run_guarded
 from glovego_pipelines.validate import run_validate
 
 EPILOG = """Examples:
@@ -26,7 +27,7 @@ def validate(
     Each problem prints as `<file>: <where>: <problem>`. Reference/EgoISM-style files (no
     `info.ehoi`) are accepted: their repairable problems are warnings.
     """
-    result = run_validate(target)
+    result = run_guarded("validate", lambda: run_validate(target))
     console = Console(highlight=False, soft_wrap=True)
     for violation in result.violations:
         style = "red" if violation.severity == "error" else "yellow"

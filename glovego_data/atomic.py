@@ -10,6 +10,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
+from glovego_data.errors import GlovegoError
+
 
 def _default_file_mode() -> int:
     """0o666 less the umask: what a plain `open(path, "w")` would give (mkstemp makes 0o600)."""
@@ -30,6 +32,11 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
             os.fsync(handle.fileno())
         os.chmod(tmp, _default_file_mode())
         os.replace(tmp, path)
+    except OSError as error:
+        Path(tmp).unlink(missing_ok=True)
+        if error.filename is None and error.errno is not None:  # a failed write() names no file: name ours
+            raise OSError(error.errno, error.strerror, str(path)) from error
+        raise
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
@@ -45,6 +52,61 @@ def atomic_write_json(path: str | os.PathLike[str], obj: Any, *, indent: int | N
     atomic_write_text(path, text + "\n")
 
 
+MARKER = ".glovego-output"
+"""The file every output folder glovego creates carries; only such folders (or empty ones) are
+ever replaced or removed, so a user's folder that happens to have the same name is never lost."""
+
+
+def is_ours(folder: str | os.PathLike[str]) -> bool:
+    """A folder glovego made (it holds the marker file)."""
+    return (Path(folder) / MARKER).is_file()
+
+
+def mark_ours(folder: str | os.PathLike[str]) -> None:
+    """Create `folder` (if needed) and put the marker in it."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    if not is_ours(folder):
+        atomic_write_text(folder / MARKER, f"written by glovego {_version()}; --overwrite may replace this folder\n")
+
+
+def _version() -> str:
+    from glovego_data import __version__
+
+    return __version__
+
+
+def _is_empty_dir(path: Path) -> bool:
+    return path.is_dir() and not path.is_symlink() and not any(path.iterdir())
+
+
+def check_replaceable(path: str | os.PathLike[str], *, what: str = "") -> None:
+    """Raise GlovegoError unless `path` is absent, an empty folder, or a folder glovego made."""
+    path = Path(path)
+    if not (path.exists() or path.is_symlink()) or _is_empty_dir(path):
+        return
+    if path.is_symlink() or not path.is_dir() or not is_ours(path):
+        raise GlovegoError(f"{path}: {what or 'exists'} and was not made by glovego (no {MARKER} in it); "
+                           "it is left alone: move it away or choose another output folder")
+
+
+def claim_output_dir(folder: str | os.PathLike[str]) -> Path:
+    """An output folder written in place (resumable jobs): created and marked, or refused when it
+    holds someone else's files."""
+    folder = Path(folder)
+    check_replaceable(folder, what="already exists, is not empty")
+    mark_ours(folder)
+    return folder
+
+
+def remove_ours(path: str | os.PathLike[str]) -> None:
+    """Remove a folder glovego made (or an empty one); anything else is refused, never deleted."""
+    path = Path(path)
+    check_replaceable(path)
+    if path.is_dir():
+        shutil.rmtree(path)
+
+
 @contextmanager
 def staging_dir(
     final: str | os.PathLike[str], *, replace: bool = False, reuse: bool = False,
@@ -54,27 +116,35 @@ def staging_dir(
 
     A failure removes the staging folder, so `final` is either absent, untouched, or complete;
     except for resumable jobs: `reuse` continues in an existing staging folder, and a failure
-    leaves it in place when `keep_on_error()` says the next run can resume from it.
+    leaves it in place when `keep_on_error()` says the next run can resume from it. `replace`
+    replaces only a `final` glovego made (or an empty folder), and an existing staging folder is
+    removed or reused only when it is ours: both carry `MARKER`.
     """
     final = Path(final)
     staging = staging_path(final)
-    if final.exists() and not replace:
+    if (final.exists() or final.is_symlink()) and not replace:
         raise FileExistsError(f"{final} already exists")
+    if replace:
+        check_replaceable(final, what="already exists")
+    check_replaceable(staging, what="is in the way of the staging folder")
     if staging.exists() and not reuse:
         shutil.rmtree(staging)
-    staging.mkdir(parents=True, exist_ok=True)
+    try:
+        mark_ours(staging)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
     try:
         yield staging
     except BaseException:
         if not keep_on_error():
             shutil.rmtree(staging, ignore_errors=True)
         raise
-    if final.exists():
-        trash = final.with_name(final.name + ".old")
-        shutil.rmtree(trash, ignore_errors=True)
-        os.replace(final, trash)
+    if final.exists() or final.is_symlink():
+        holder = Path(tempfile.mkdtemp(prefix=f".{final.name}.", suffix=".old", dir=final.parent))
+        os.replace(final, holder / final.name)
         os.replace(staging, final)
-        shutil.rmtree(trash, ignore_errors=True)
+        shutil.rmtree(holder, ignore_errors=True)
     else:
         os.replace(staging, final)
 
@@ -88,15 +158,32 @@ def staging_path(final: str | os.PathLike[str]) -> Path:
 def link_or_copy(src: str | os.PathLike[str], dst: str | os.PathLike[str]) -> bool:
     """Hard-link `src` to `dst` (no extra disk), falling back to a copy across devices.
 
-    Returns True when a link was made.
+    Returns True when a link was made (or `dst` already is `src`, which is never unlinked). A copy
+    is written beside `dst` and renamed, so `dst` is never a partial file.
     """
     dst = Path(dst)
     dst.parent.mkdir(parents=True, exist_ok=True)
-    if dst.exists():
+    if dst.exists() or dst.is_symlink():
+        if dst.exists() and os.path.samefile(src, dst):
+            return True
         dst.unlink()
     try:
         os.link(src, dst)
         return True
     except OSError:
-        shutil.copyfile(src, dst)
-        return False
+        pass
+    fd, tmp = tempfile.mkstemp(prefix=f".{dst.name}.", suffix=".tmp", dir=dst.parent)
+    os.close(fd)
+    try:  # a copy cut short (disk full) must not be left under the final name
+        shutil.copyfile(src, tmp)
+        os.chmod(tmp, _default_file_mode())
+        os.replace(tmp, dst)
+    except OSError as error:
+        Path(tmp).unlink(missing_ok=True)
+        if error.filename is None and error.errno is not None:
+            raise OSError(error.errno, error.strerror, str(dst)) from error
+        raise
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return False

@@ -9,3 +9,7 @@ class GlovegoError(Exception):
 
 class FormatError(GlovegoError):
     """An EHOI-COCO file (or a file it references) is malformed."""
+
+
+class Interrupted(GlovegoError):
+    """The user stopped the command (Ctrl-C); the message says what was kept and how to resume."""

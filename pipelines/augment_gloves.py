@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from glovego_data.atomic import atomic_write_bytes, atomic_write_json, link_or_copy
+from glovego_data.atomic import atomic_write_bytes, atomic_write_json, claim_output_dir, link_or_copy
 from glovego_data.augment import selection
 from glovego_data.augment.backends import get_backend, open_editor
 from glovego_data.augment.classical import parse_glove_color
@@ -35,6 +35,7 @@ from glovego_data.augment.regions import HandRegion, hand_regions, match_landmar
 from glovego_data.augment.report import build_report
 from glovego_data.ehoi_coco import save_dataset
 from glovego_data.errors import GlovegoError
+from glovego_data.paths import check_output
 from glovego_data.progress import Progress, no_progress
 
 WORK = ".work"
@@ -95,8 +96,7 @@ def check_options(in_dir: Path, out_dir: Path, options: AugmentOptions) -> None:
         raise GlovegoError(f"--offload must be model; got {options.offload!r}")
     if not in_dir.is_dir():
         raise GlovegoError(f"{in_dir}: not a directory")
-    if out_dir.resolve() == in_dir.resolve():
-        raise GlovegoError("OUT_DIR must differ from IN_DIR")
+    check_output(out_dir, [in_dir], option="OUT_DIR")
     parse_glove_color(options.glove_color)
 
 
@@ -258,7 +258,7 @@ def run_augment(
         progress = no_progress  # one bar (rank 0's share), not one per process
     args = options.output_args()
     if state.is_main_process:
-        out_dir.mkdir(parents=True, exist_ok=True)
+        claim_output_dir(out_dir)
         if options.restart:  # everything a previous run wrote, so no stale edit survives
             for path in [*out_dir.glob(JOURNAL_GLOB), out_dir / "report.json", out_dir / "preview.png"]:
                 path.unlink(missing_ok=True)

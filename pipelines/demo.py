@@ -7,12 +7,12 @@ inputs, so the demo proves the commands work together.
 
 from __future__ import annotations
 
-import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from contextlib import nullcontext
 from typing import Any, Callable, ContextManager
 
+from glovego_data.atomic import mark_ours, remove_ours
 from glovego_data.errors import GlovegoError
 from glovego_data.progress import Progress, no_progress
 from glovego_pipelines.assets import SAMPLE_DIR
@@ -99,8 +99,8 @@ def run_demo(out: Path, options: DemoOptions, hooks: DemoHooks | None = None) ->
     if out.exists():
         if not options.overwrite:
             raise GlovegoError(f"{out}: already exists (use --overwrite to replace it)")
-        shutil.rmtree(out)
-    out.mkdir(parents=True)
+        remove_ours(out)
+    mark_ours(out)
     paths = {
         "synth": out / "synth_coco",
         "real": out / "real_gloved",

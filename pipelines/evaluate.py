@@ -10,9 +10,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from glovego_data.atomic import atomic_write_bytes, atomic_write_json
+from glovego_data.atomic import atomic_write_bytes, atomic_write_json, staging_dir
 from glovego_data.ehoi_coco import EhoiDataset, load_dataset, read_json
 from glovego_data.errors import GlovegoError
+from glovego_data.paths import check_output
 from glovego_data.progress import Progress, no_progress
 from glovego_model.evaluation import EhoiEvaluation, PRCurve, evaluate_detailed
 from glovego_pipelines.media import dataset_image, images_dir_of
@@ -37,10 +38,15 @@ def curve_file_name(metric: str) -> str:
 
 def run_evaluate(
     gt_path: Path, *, predictions: Path | None = None, weights: Path | None = None, out: Path | None = None,
-    device: str | None = None, batch_size: int = 8, progress: Progress = no_progress,
+    device: str | None = None, batch_size: int = 8, overwrite: bool = False, progress: Progress = no_progress,
 ) -> EvalReport:
+    """Score; with `out`, every file is built in `<out>.tmp/` and the folder appears whole or not at all."""
     if (predictions is None) == (weights is None):
         raise GlovegoError("give exactly one of --predictions PRED.json or --weights RUN_DIR")
+    if out is not None:
+        check_output(out, [gt_path, predictions, weights, images_dir_of(gt_path) if weights is not None else None])
+        if out.exists() and not overwrite:
+            raise GlovegoError(f"{out}: already exists (use --overwrite to replace it)")
     gt = load_dataset(gt_path)
     if predictions is not None:
         records = read_json(predictions)
@@ -51,16 +57,15 @@ def run_evaluate(
     evaluation = evaluate_detailed(gt, records, source=source, gt_name=str(gt_path))
     written: list[Path] = []
     if out is not None:
-        out.mkdir(parents=True, exist_ok=True)
-        if weights is not None:
-            atomic_write_bytes(out / "predictions.json", json.dumps(records, allow_nan=False).encode("utf-8"))
-            written.append(out / "predictions.json")
-        atomic_write_json(out / "metrics.json", evaluation.metrics)
-        written.append(out / "metrics.json")
-        for name, curve in evaluation.curves.items():
-            path = out / curve_file_name(name)
-            atomic_write_bytes(path, plot_curve(name, curve, evaluation.metrics["ehoi"][name]))
-            written.append(path)
+        with staging_dir(out, replace=True) as staging:
+            if weights is not None:
+                atomic_write_bytes(staging / "predictions.json", json.dumps(records, allow_nan=False).encode("utf-8"))
+                written.append(out / "predictions.json")
+            atomic_write_json(staging / "metrics.json", evaluation.metrics)
+            written.append(out / "metrics.json")
+            for name, curve in evaluation.curves.items():
+                atomic_write_bytes(staging / curve_file_name(name), plot_curve(name, curve, evaluation.metrics["ehoi"][name]))
+                written.append(out / curve_file_name(name))
     return EvalReport(evaluation=evaluation, written=written, warnings=list(gt.warnings))
 
 

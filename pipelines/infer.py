@@ -15,6 +15,7 @@ from glovego_data.atomic import staging_dir
 from glovego_data.drawing import draw_ehoi
 from glovego_data.ehoi_coco import load_dataset
 from glovego_data.errors import GlovegoError
+from glovego_data.paths import check_output, resolve_inside
 from glovego_data.progress import Progress, no_progress
 from glovego_pipelines.media import dataset_image, discover_media, images_dir_of, read_rgb
 from glovego_pipelines.predict import check_categories, load_predictor, predict_records, predictor_hand_id
@@ -50,6 +51,7 @@ def run_infer(
 ) -> InferReport:
     if not inputs:
         raise GlovegoError("give at least one image, folder, video or EHOI-COCO JSON")
+    check_output(out, [*inputs, weights, *(images_dir_of(p) for p in inputs if p.suffix.lower() == ".json")])
     if out.exists() and not overwrite:
         raise GlovegoError(f"{out}: already exists (use --overwrite to replace it)")
     predictor = load_predictor(weights, device)
@@ -105,7 +107,8 @@ def _jobs(inputs: list[Path], staging: Path, predictor: Any, weights: Path) -> l
         images_dir = images_dir_of(json_path)
         for img in dataset.images:
             jobs.append(_Job(
-                image_id=img.id, count=1, source=images_dir / img.file_name, video=None,
+                image_id=img.id, count=1, video=None,
+                source=resolve_inside(images_dir, img.file_name, what=f"{json_path}: image {img.id}: file_name", bare=True),
                 picture=staging / "pictures" / json_path.stem / f"{Path(img.file_name).stem}.jpg",
                 frames=lambda img=img, d=images_dir, p=json_path: iter([(img.id, dataset_image(img, d, p))]),
             ))

@@ -11,6 +11,7 @@ from PIL import UnidentifiedImageError
 
 from glovego_data.ehoi_coco import Image
 from glovego_data.errors import GlovegoError
+from glovego_data.paths import resolve_inside
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp")
 VIDEO_SUFFIXES = (".mp4", ".avi", ".mov", ".mkv", ".m4v", ".webm", ".mpg", ".mpeg")
@@ -33,7 +34,7 @@ def read_rgb(path: Path) -> np.ndarray:
 
 
 def dataset_image(image: Image, images_dir: Path, json_path: Path) -> np.ndarray:
-    path = images_dir / image.file_name
+    path = resolve_inside(images_dir, image.file_name, what=f"{json_path}: image {image.id}: file_name", bare=True)
     if not path.is_file():
         raise GlovegoError(f"{json_path}: image {image.id}: {image.file_name} not found in {images_dir}")
     pixels = read_rgb(path)

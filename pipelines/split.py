@@ -7,8 +7,9 @@ from pathlib import Path
 from typing import Any
 
 from glovego_data.errors import GlovegoError
+from glovego_data.paths import check_output
 from glovego_data.split.inputs import check_disjoint_ids, load_root, offset_image_ids, unify
-from glovego_data.split.keep import read_keep_args
+from glovego_data.split.keep import parse_keep_arg, read_keep_args
 from glovego_data.split.options import DEFAULT_PERCENTS, SplitOptions, parse_ratios
 from glovego_data.split.package import write_package
 from glovego_data.split.plan import RootInput, plan_root
@@ -58,6 +59,7 @@ def run_split(
     """Load and check every input first; plan the splits; write the package atomically."""
     if synth is None and real is None:
         raise GlovegoError("give --synth SYNTH_DIR, --real REAL_DIR or both")
+    check_output(out, [synth, real, synth_json, real_json, *(parse_keep_arg(arg)[1] for arg in keep_split)])
     if out.exists() and not overwrite:
         raise GlovegoError(f"{out}: already exists (pass --overwrite to replace it)")
     options = SplitOptions(

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from glovego_data.errors import GlovegoError
+from glovego_data.paths import check_output
 
 RECIPES_DIR = Path(__file__).resolve().parents[1] / "assets" / "recipes"
 
@@ -167,6 +168,7 @@ def run_train(options: TrainOptions, warn: Callable[[str], None] = lambda line: 
         raise GlovegoError("--train-json is required (or a recipe with train_json)")
     if not options.output_dir:
         raise GlovegoError("--output-dir is required")
+    check_output(options.output_dir, [*options.train_json, options.val_json], option="--output-dir")
     resolve_freeze_names(options.freeze)  # unknown names fail before any heavy work
     indexes = [build_index(p) for p in options.train_json]
     categories = indexes[0].category_names

@@ -12,6 +12,7 @@ from glovego_data.atomic import staging_dir
 from glovego_data.drawing import annotation_records, draw_ehoi
 from glovego_data.ehoi_coco import EhoiDataset, find_hand_category, load_dataset
 from glovego_data.errors import GlovegoError
+from glovego_data.paths import check_output
 from glovego_data.progress import Progress, no_progress
 from glovego_pipelines.media import dataset_image, images_dir_of
 
@@ -59,6 +60,7 @@ def run_viz(target: Path, out: Path, n: int = 20, *, overwrite: bool = False,
     for path, dataset in datasets:  # every file is checked before any picture is drawn
         if find_hand_category(dataset.categories) is None:
             raise GlovegoError(f"{path}: no category named 'hand'")
+    check_output(out, [target, *(images_dir_of(path) for path in files)])
     if out.exists() and not overwrite:
         raise GlovegoError(f"{out}: already exists (use --overwrite to replace it)")
     report = VizReport(out=out)

@@ -11,6 +11,7 @@ from PIL import Image as PILImage
 from glovego_data.augment.regions import HandBox
 from glovego_data.ehoi_coco import EhoiDataset, Image, load_dataset
 from glovego_data.errors import FormatError, GlovegoError
+from glovego_data.paths import image_file
 
 
 @dataclass
@@ -45,6 +46,8 @@ def load_splits(in_dir: Path) -> dict[str, EhoiDataset]:
             if ann.image_id not in images:
                 raise FormatError(f"{path}: annotation {ann.id}: image_id {ann.image_id} is not in images")
         dataset.hand_category  # raises when the file has no hand category
+        for img in dataset.images:  # names are joined to IN_DIR and OUT_DIR: inside both, or refused
+            image_file(in_dir, img.file_name, where=f"{path}: image {img.id}")
         splits[path.name] = dataset
     return splits
 
@@ -72,7 +75,7 @@ def check_image_file(in_dir: Path, source: SourceImage) -> None:
     """Open and fully decode the file; its size must match the JSON."""
     img = source.image
     where = f"{in_dir / 'annotations' / source.split_file}: image {img.id}"
-    path = in_dir / "images" / img.file_name
+    path = image_file(in_dir, img.file_name, where=where)
     if not path.is_file():
         raise FormatError(f"{where}: file not found: images/{img.file_name}")
     try:

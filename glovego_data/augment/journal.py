@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from glovego_data.errors import GlovegoError
+from glovego_data.paths import outside_reason
 
 JOURNAL_GLOB = "augment_journal.*.jsonl"
 
@@ -56,6 +57,11 @@ def read_journals(out_dir: Path, args: dict[str, Any]) -> dict[int, dict[str, An
             )
         for record in records[1:]:
             if "batch" in record:
+                for image in record.get("images", []):  # names are joined to OUT_DIR: a replaced journal must not escape it
+                    output = image.get("output")
+                    if output is not None and outside_reason(output, bare=True) is not None:
+                        raise GlovegoError(f"{path}: batch {record['batch']}: output '{output}' "
+                                           f"{outside_reason(output, bare=True)}; run again with --restart")
                 done[int(record["batch"])] = record
     return done
 

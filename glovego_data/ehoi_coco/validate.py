@@ -17,6 +17,7 @@ from glovego_data.ehoi_coco.constants import HAND_KEYS, KEYPOINT_NAMES, NUM_KEYP
 from glovego_data.ehoi_coco.geometry import box_inside, image_diagonal, offset_between
 from glovego_data.ehoi_coco.info import MAGNITUDE_CONVENTIONS, is_v1, stored_magnitude_diagonal
 from glovego_data.ehoi_coco.io import TOP_LEVEL_KEYS, companion_path
+from glovego_data.paths import outside_reason
 
 UNIT_TOLERANCE = 1e-3
 OFFSET_TOLERANCE = 1e-4
@@ -172,9 +173,13 @@ class _FileChecker:
             self.add("duplicate image id", "image", iid)
         self.images[iid] = img
         name = img.get("file_name")
-        if not isinstance(name, str) or not name or "/" in name or "\\" in name:
+        if outside_reason(name, bare=True) is not None:
             self.add(f"file_name '{name}' must be a bare file name", "image", iid)
             name = None
+        depth_file = img.get("depth_file")
+        if depth_file is not None and outside_reason(depth_file) is not None:
+            self.add(f"depth_file '{depth_file}' {outside_reason(depth_file)}; it must be a path inside the root",
+                     "image", iid)
         w, h = img.get("width"), img.get("height")
         size_ok = _is_int(w) and _is_int(h) and w > 0 and h > 0
         if not size_ok:

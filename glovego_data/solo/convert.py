@@ -21,7 +21,8 @@ from typing import Iterator
 
 from glovego_data.atomic import atomic_write_json, link_or_copy, staging_dir, staging_path
 from glovego_data.ehoi_coco import Image, depth_info, make_info
-from glovego_data.errors import GlovegoError
+from glovego_data.errors import GlovegoError, Interrupted
+from glovego_data.paths import outside_reason
 from glovego_data.progress import Progress, no_progress
 from glovego_data.solo.frame import FrameResult, convert_frame
 from glovego_data.solo.mapping import Mapping
@@ -197,6 +198,9 @@ def convert_solo(
     solo_dir, out_dir = Path(solo_dir), Path(out_dir)
     if options.mask_format not in MASK_FORMATS:
         raise GlovegoError(f"--mask-format must be one of {', '.join(MASK_FORMATS)}, got '{options.mask_format}'")
+    if outside_reason(options.name, bare=True) is not None:
+        raise GlovegoError(f"--name '{options.name}' {outside_reason(options.name, bare=True)}; it names "
+                           "annotations/<name>.json inside OUT_DIR")
     if options.workers < 1:
         raise GlovegoError(f"--workers must be ≥ 1, got {options.workers}")
     if out_dir.exists() and (not out_dir.is_dir() or any(out_dir.iterdir())):
@@ -253,8 +257,9 @@ def convert_solo(
             writer.close()
             if kept and isinstance(error, (GlovegoError, KeyboardInterrupt)):
                 what = "interrupted" if isinstance(error, KeyboardInterrupt) else str(error)
-                raise GlovegoError(f"{what}; the first {kept} of {len(refs)} frames are kept in {stage}: "
-                                   "run the same command again to resume") from None
+                kind = Interrupted if isinstance(error, KeyboardInterrupt) else GlovegoError
+                raise kind(f"{what}; the first {kept} of {len(refs)} frames are kept in {stage}: "
+                           "run the same command again to resume") from None
             raise
         if report.depth_measurements:
             report.warnings.merge(assembler.without_depth)

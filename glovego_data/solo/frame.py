@@ -23,6 +23,7 @@ from glovego_data.ehoi_coco import Annotation, box_centre
 from glovego_data.ehoi_coco.io import annotation_to_dict
 from glovego_data.exr import read_depth
 from glovego_data.masks import mask_to_polygons, mask_to_rle
+from glovego_data.paths import outside_reason
 from glovego_data.solo.colors import instance_color
 from glovego_data.solo.contact import band_width, touching_objects
 from glovego_data.solo.depth_outputs import write_depth_files
@@ -83,8 +84,12 @@ class FrameResult:
 
 def _referenced_file(ref: FrameRef, plan: ConversionPlan, filename: Any, what: str) -> tuple[Path, str]:
     """The absolute path and SOLO_DIR-relative name of a file a frame names; E if missing or empty."""
-    path = ref.path.parent / str(filename)
-    rel = (Path(ref.rel).parent / str(filename)).as_posix()
+    reason = outside_reason(filename)
+    if reason is not None:
+        raise FrameError(ref.rel, ref.rel, f"{what}: filename '{filename}' {reason}; it must name a file inside "
+                                           f"{ref.path.parent}")
+    path = ref.path.parent / filename
+    rel = (Path(ref.rel).parent / filename).as_posix()
     try:
         size = path.stat().st_size
     except (FileNotFoundError, NotADirectoryError):

@@ -10,6 +10,7 @@ from glovego_data import __version__
 from glovego_data.ehoi_coco import Category, canonicalize, load_dataset, make_info
 from glovego_data.ehoi_coco.validate import validate_file
 from glovego_data.errors import GlovegoError
+from glovego_data.paths import image_file, resolve_inside
 from glovego_data.split.categories import category_set_label, remap_categories, union_categories
 from glovego_data.split.plan import RootInput
 from glovego_data.split.reference import REFERENCE_MAGNITUDE, reference_package_categories
@@ -39,7 +40,11 @@ def load_root(name: str, root_dir: Path, annotations: Path | None = None) -> Roo
         if image.file_name in seen:
             raise GlovegoError(f"{path}: image {image.id}: file_name {image.file_name} is used by two images")
         seen.add(image.file_name)
-    missing = [img.file_name for img in dataset.images if not (root_dir / "images" / img.file_name).is_file()]
+    missing = [img.file_name for img in dataset.images
+               if not image_file(root_dir, img.file_name, where=f"{path}: image {img.id}").is_file()]
+    for img in dataset.images:
+        if img.depth_file:
+            resolve_inside(root_dir, img.depth_file, what=f"{path}: image {img.id}: depth_file")
     if missing:
         raise GlovegoError(
             f"{root_dir / 'images'}: {len(missing)} image file(s) named in {path.name} not found "

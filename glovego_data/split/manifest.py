@@ -11,6 +11,7 @@ from typing import Any, Callable
 from glovego_data.atomic import atomic_write_json
 from glovego_data.ehoi_coco.validate import Violation
 from glovego_data.errors import GlovegoError
+from glovego_data.paths import outside_reason
 from glovego_data.split.hashing import hash_files, list_files
 from glovego_data.split.options import SPLITS
 
@@ -49,6 +50,9 @@ def read_manifest(package: str | Path) -> dict[str, Any]:
 def _check_files(package: Path, manifest: dict[str, Any], advance: Callable[[int], None]) -> list[Violation]:
     out: list[Violation] = []
     listed = {e["path"]: e for e in manifest.get("files", []) if isinstance(e, dict) and "path" in e}
+    for path in sorted((p for p in listed if outside_reason(p) is not None), key=str):  # never read outside
+        out.append(Violation(str(path), f"{MANIFEST_NAME} path {outside_reason(path)}; it must name a file inside the package"))
+        del listed[path]
     present = [p for p in sorted(listed) if (package / p).is_file()]
     for path in sorted(set(listed) - set(present)):
         out.append(Violation(path, f"listed in {MANIFEST_NAME} but missing"))

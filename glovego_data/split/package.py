@@ -12,6 +12,7 @@ from glovego_data import __version__
 from glovego_data.atomic import link_or_copy, staging_dir
 from glovego_data.ehoi_coco import Category, save_dataset
 from glovego_data.errors import GlovegoError
+from glovego_data.paths import image_file, resolve_inside
 from glovego_data.split.groups import GROUP_RULE_TEXT
 from glovego_data.split.hashing import sha256_file
 from glovego_data.split.manifest import PACKAGE_FORMAT, PACKAGE_VERSION, file_entries, write_manifest
@@ -34,8 +35,9 @@ def _root_files(root: RootInput) -> list[tuple[Path, str]]:
     files: list[tuple[Path, str]] = []
     src = root.source_dir
     for image in root.dataset.images:
-        files.append((src / "images" / image.file_name, f"images/{image.file_name}"))
-        if image.depth_file and (src / image.depth_file).is_file():
+        where = f"{root.annotations}: image {image.id}"
+        files.append((image_file(src, image.file_name, where=where), f"images/{image.file_name}"))
+        if image.depth_file and resolve_inside(src, image.depth_file, what=f"{where}: depth_file").is_file():
             files.append((src / image.depth_file, image.depth_file))
         map8 = f"depth_maps/map_{image.id}.png"
         if (src / map8).is_file():

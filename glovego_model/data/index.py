@@ -14,6 +14,7 @@ import numpy as np
 from glovego_data.ehoi_coco import EhoiDataset, load_dataset
 from glovego_data.ehoi_coco.constants import NUM_KEYPOINTS
 from glovego_data.errors import GlovegoError
+from glovego_data.paths import image_file, resolve_inside
 
 DEFAULT_DEPTH_RANGE_M = 5.0  # ehoi-coco.md §8: the 8-bit maps' range when a file states none
 
@@ -76,12 +77,12 @@ def build_index(json_path: str | Path, dataset: EhoiDataset | None = None) -> Da
     map8_images = 0
     records = []
     for img in dataset.images:
-        path = root / "images" / img.file_name
+        path = image_file(root, img.file_name, where=f"{json_path}: image {img.id}")
         if not path.is_file():
             raise GlovegoError(f"{json_path}: image {img.id}: file not found: images/{img.file_name}")
         depth_path, depth_scale = None, 0.001
         if img.depth_file:
-            depth_path = root / img.depth_file
+            depth_path = resolve_inside(root, img.depth_file, what=f"{json_path}: image {img.id}: depth_file")
             if not depth_path.is_file():
                 raise GlovegoError(f"{json_path}: image {img.id}: depth file not found: {img.depth_file}")
         elif (map8 := reference_depth_map(root, img.file_name)) is not None:

@@ -126,7 +126,7 @@ def test_bad_inputs(tmp_path: Path) -> None:
     ann.unlink()
     _expect_error(tmp_path, classical, f"{root}: no EHOI-COCO annotations found (annotations/*.json)")
     result = CliRunner().invoke(app, ["augment-gloves", str(root), str(root), *classical])
-    assert result.exit_code == 1 and "OUT_DIR must differ from IN_DIR" in result.output
+    assert result.exit_code == 1 and f"OUT_DIR {root}: is the input {root}" in result.output
 
 
 def test_add_mode_lossless_and_mask_regions(tmp_path: Path) -> None:

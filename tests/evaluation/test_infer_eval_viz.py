@@ -106,7 +106,8 @@ def test_infer_bad_inputs(tiny_model, tmp_path):
     with pytest.raises(GlovegoError, match="not an image or video"):
         run_infer([tmp_path / "notes.txt"], tmp_path / "o2", tiny_model, device="cpu")
     with pytest.raises(GlovegoError, match="not a model folder"):
-        run_infer([tmp_path / "notes.txt"], tmp_path / "o3", tmp_path, device="cpu")
+        (tmp_path / "no_model").mkdir()
+        run_infer([tmp_path / "notes.txt"], tmp_path / "o3", tmp_path / "no_model", device="cpu")
     assert not (tmp_path / "o1").exists() and not (tmp_path / "o1.tmp").exists()
 
 

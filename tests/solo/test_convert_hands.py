@@ -133,7 +133,7 @@ def test_output_loads_in_pycocotools_and_validates(converted) -> None:
     hands = json.loads((out / "annotations" / "all_hands.json").read_text())
     assert [a["id"] for a in hands["annotations"]] == coco.getAnnIds(catIds=[hand_id])
     assert [str(v) for v in validate_path(out)] == []
-    assert sorted(p.name for p in out.iterdir()) == ["annotations", "depth_maps", "depth_mm", "images", "report.json"]
+    assert sorted(p.name for p in out.iterdir()) == [".glovego-output", "annotations", "depth_maps", "depth_mm", "images", "report.json"]
 
 
 @pytest.mark.slow

@@ -1,0 +1,119 @@
+"""A small "world" per test: a dataset, a file outside it that no command may touch, and the CLI.
+
+The tiny detector (CI size, random weights, the toy categories) is built once per session and
+shared by train / eval / infer checks.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from PIL import Image as PILImage
+
+HERE = Path(__file__).resolve().parent
+if str(HERE) not in sys.path:
+    sys.path.insert(0, str(HERE))
+
+TOY_SIZE = (64, 48)
+TOY_CATEGORIES = ["box", "tool", "hand"]
+
+OUTSIDE_NAMES = {  # file_names that all reach <world>/secret.png from <world>/data/images/
+    "absolute": lambda world: str(world.secret),
+    "dotdot": lambda world: "../../secret.png",
+    "nested": lambda world: "x/../../../secret.png",
+}
+
+
+@dataclass
+class World:
+    """`root/` holds `data/` (a dataset root), `secret.png` (outside every input and output) and
+    is where each test puts its output."""
+
+    root: Path
+
+    @property
+    def data(self) -> Path:
+        return self.root / "data"
+
+    @property
+    def json(self) -> Path:
+        return self.data / "annotations" / "train.json"
+
+    @property
+    def secret(self) -> Path:
+        return self.root / "secret.png"
+
+    def poison(self, kind: str) -> str:
+        """Give the first image a `file_name` pointing at `secret.png` (see `OUTSIDE_NAMES`)."""
+        raw = json.loads(self.json.read_text())
+        name = OUTSIDE_NAMES[kind](self)
+        raw["images"][0]["file_name"] = name
+        self.json.write_text(json.dumps(raw))
+        return name
+
+
+@pytest.fixture(scope="session")
+def toy_template(tmp_path_factory) -> Path:
+    """A 3-image synthetic root (masks, depth, keypoints), copied into each world."""
+    from glovego_data.toy_scenes import generate_toy_dataset
+
+    root = tmp_path_factory.mktemp("toy") / "data"
+    generate_toy_dataset(root, 3, size=TOY_SIZE, seed=5)
+    return root
+
+
+@pytest.fixture
+def world(tmp_path: Path, toy_template: Path) -> World:
+    shutil.copytree(toy_template, tmp_path / "data")
+    PILImage.new("RGB", TOY_SIZE, (200, 10, 10)).save(tmp_path / "secret.png")  # decodes, and has the toy size
+    return World(tmp_path)
+
+
+@pytest.fixture(scope="session")
+def tiny_detector(tmp_path_factory) -> Path:
+    """A save_pretrained folder of a CI-size EHOI detector with the toy categories."""
+    import torch
+
+    from glovego_model.modeling import build_model
+
+    path = tmp_path_factory.mktemp("detector") / "tiny"
+    model = build_model(TOY_CATEGORIES, size="ci", seed=0, contact_modality="rgb", image_size=[64, 64])
+    with torch.no_grad():  # lift the hand class so the records hold hands and objects
+        for head in (model.class_embed[-1], model.model.decoder.class_embed[-1]):
+            head.bias[2] = head.bias[:2].max() + 0.2
+    model.save_pretrained(path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def solo_template(tmp_path_factory) -> Path:
+    """A 2-frame SOLO export from our generator."""
+    from glovego_data.solo.generator import generate_solo
+
+    path = tmp_path_factory.mktemp("solo") / "solo"
+    generate_solo(path, sequences=1, steps=2, width=64, height=48, seed=0)
+    return path
+
+
+def cli(*args: object):
+    """Run `glovego ARGS…` in-process; the result has exit_code, stdout and stderr."""
+    from typer.testing import CliRunner
+
+    from glovego_cli.main import app
+
+    return CliRunner().invoke(app, [str(a) for a in args])
+
+
+def one_line(result) -> str:
+    """The single error line a failed command printed (rich may wrap; words are rejoined)."""
+    text = result.stderr.strip()
+    assert "Traceback" not in result.output, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    lines = [line for line in text.splitlines() if line.strip()]
+    assert len(lines) == 1, text
+    return lines[0]
