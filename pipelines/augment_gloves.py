@@ -206,8 +206,6 @@ def _pseudo_keypoints(source: SourceImage, matched: dict[int, Any], shape: tuple
 def _link_side_folders(in_dir: Path, out_dir: Path) -> None:
     """Depth maps and any other folder of the root travel along (hard links), so it stays complete."""
     for folder in sorted(p for p in in_dir.iterdir() if p.is_dir() and p.name not in ("images", "annotations")):
-        if out_dir.resolve().is_relative_to(folder.resolve()):
-            continue
         for src in sorted(folder.rglob("*")):
             if src.is_file():
                 link_or_copy(src, out_dir / src.relative_to(in_dir))
