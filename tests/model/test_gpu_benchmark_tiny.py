@@ -38,8 +38,9 @@ def test_tiny_run_measures_every_section(gpu_bench, tmp_path):
         {"detector": "ok", "training": "ok", "kontext": "ok"}
 
     detector = _rows(report, "detector")
-    assert [r["batch"] for r in detector["fp32"]] == [1, 2] and [r["batch"] for r in detector["bf16 autocast"]] == [1, 2]
-    assert all(r["images_per_s"] > 0 for rows in (detector["fp32"], detector["bf16 autocast"]) for r in rows)
+    for label in ("model fp32", "model bf16 autocast", "predictor"):
+        assert [r["batch"] for r in detector[label]] == [1, 2] and all(r["images_per_s"] > 0 for r in detector[label])
+    assert detector["predictor"][0]["input"] == "96x64 frames"  # resized to the model's input by the predictor
     assert detector["onnxruntime"][0]["status"] == "not available"
 
     (train,) = _rows(report, "training")["bf16 autocast"]
@@ -79,3 +80,24 @@ def test_an_exhausted_budget_skips_rows_and_still_writes_the_report(gpu_bench, t
     section = json.loads(out.read_text())["sections"]["detector"]
     assert section["status"] == "partial"
     assert section["rows"][0]["status"] == "skipped" and "time budget" in section["rows"][0]["why"]
+
+
+def test_full_size_configs_build_the_published_architectures(gpu_bench):
+    """The configs a GPU run builds are accepted as written (on the meta device: no memory)."""
+    import torch
+    from diffusers import AutoencoderKL, FluxTransformer2DModel
+
+    with torch.device("meta"):
+        transformer = FluxTransformer2DModel(**gpu_bench.FLUX_TRANSFORMER_CONFIG)
+        vae = AutoencoderKL(**gpu_bench.FLUX_VAE_CONFIG)
+    assert round(sum(p.numel() for p in transformer.parameters()) / 1e9, 1) == 11.9  # FLUX.1's 12 B
+    assert round(sum(p.numel() for p in vae.parameters()) / 1e6, 1) == 83.8
+    assert len(transformer.transformer_blocks) == 19 and len(transformer.single_transformer_blocks) == 38
+
+
+@pytest.mark.slow
+def test_full_size_detector_is_the_r50_recipe_model(gpu_bench):
+    model = gpu_bench.build_detector(tiny=False)
+    assert model.config.backbone_config.depths == [3, 4, 6, 3]  # ResNet-50
+    assert model.config.ehoi_contact_modality == "mask+rgb+depth+kpts+fusion"
+    assert model.ehoi_depth is not None and model.ehoi_mask is not None and model.ehoi_contact_crop is not None
