@@ -225,6 +225,10 @@ class Trainer:
                     loss = outputs.loss
                     if guard.loss_is_finite(loss):
                         self.accelerator.backward(loss)
+                    elif self.accelerator.num_processes > 1:
+                        # DDP needs a backward after every forward (its reducer waits for it); these
+                        # gradients are thrown away with the step below.
+                        self.accelerator.backward(loss * 0.0)
                     if self.accelerator.sync_gradients:
                         grad_norm = None
                         if not guard.step_is_bad:

@@ -26,6 +26,7 @@ def _series(run_dir, name: str) -> list[tuple[int, float]]:
                 if r["kind"] == "train" and r["name"] == name]
 
 
+@pytest.mark.slow
 def test_bf16_autocast_on_cpu_stays_finite_and_learns(toy_json, tmp_path, tiny_options):
     from glovego_pipelines.train import run_train
 
@@ -39,6 +40,7 @@ def test_bf16_autocast_on_cpu_stays_finite_and_learns(toy_json, tmp_path, tiny_o
     assert last < 0.9 * first, losses
 
 
+@pytest.mark.slow
 def test_non_finite_step_is_skipped_counted_and_leaves_weights_unchanged(toy_json, tmp_path, tiny_options):
     from glovego_model.data import ConcatIndex, build_index
     from glovego_model.engine import Trainer, TrainSettings
