@@ -407,6 +407,7 @@ def _fresh_transformer(editor: Any, args: argparse.Namespace, device: Any, dtype
     old = editor.pipe.transformer
     editor.pipe.transformer = None
     del old
+    torch._dynamo.reset()  # compiled graphs hold the old weights: 24 GB that must go before 48 GB more come
     if device.type == "cuda":
         torch.cuda.empty_cache()
     transformer = build_transformer(TINY_TRANSFORMER_CONFIG if args.tiny else FLUX_TRANSFORMER_CONFIG, device, dtype, seed=0)
@@ -616,6 +617,19 @@ def print_table(report: Report) -> None:
             print("  " + " | ".join(f"{k} {_fmt(v)}" for k, v in row.items()))
 
 
+def markdown_rows(report: Report) -> str:
+    """`| section | row | measured |` lines to paste into the README's GPU table, GPU named."""
+    lines = [f"measured on {report.data['device']} (`benchmarks/gpu.py`, torch {report.data['torch']}, "
+             f"diffusers {report.data['diffusers']})", "", "| section | row | measured |", "|---|---|---|"]
+    for name, section in report.data["sections"].items():
+        if section.get("error"):
+            lines.append(f"| {name} | — | failed: {section['error']} |")
+        for row in section["rows"]:
+            values = ", ".join(f"{k} {_fmt(v)}" for k, v in row.items() if k not in ("name", "method"))
+            lines.append(f"| {name} | {row.get('name', '')} | {values} |")
+    return "\n".join(lines)
+
+
 def header(device: Any, tiny: bool) -> dict[str, Any]:
     import diffusers
     import torch
@@ -627,7 +641,8 @@ def header(device: Any, tiny: bool) -> dict[str, Any]:
     if device.type == "cuda":
         props = torch.cuda.get_device_properties(device)
         info.update(device=torch.cuda.get_device_name(device), capability=list(torch.cuda.get_device_capability(device)),
-                    memory_GiB=round(props.total_memory / 2**30, 1), cuda=torch.version.cuda)
+                    memory_GiB=round(props.total_memory / 2**30, 1), cuda=torch.version.cuda,
+                    tf32_matmul=torch.backends.cuda.matmul.allow_tf32)
     return info
 
 
@@ -636,7 +651,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tiny", action="store_true", help="tiny configs, 1–2 steps (CPU, seconds)")
     parser.add_argument("--device", default=None, help="cuda or cpu (default: cuda when available)")
     parser.add_argument("--out", default="gpu_report.json")
-    parser.add_argument("--budget-s", type=float, default=480.0, help="stop starting new rows after this long")
+    parser.add_argument("--budget-s", type=float, default=450.0,
+                        help="start no row that would end after this long (default: 8 minutes less start-up)")
     parser.add_argument("--max-batch", type=int, default=16, help="largest Kontext batch to probe")
     parser.add_argument("--sections", default=",".join(SECTIONS), help="comma-separated subset of " + ",".join(SECTIONS))
     parser.add_argument("--work-dir", default=None, help="scratch folder (default: a temporary one, removed)")
@@ -669,6 +685,7 @@ def _run(args: argparse.Namespace, parser: argparse.ArgumentParser, device: Any,
         if device.type == "cuda":
             torch.cuda.empty_cache()
     print_table(report)
+    print("\nREADME rows:\n" + markdown_rows(report))
     print(f"\nwrote {out}")
     return 0 if all(s["status"] in ("ok", "partial") for s in report.data["sections"].values()) else 1
 
