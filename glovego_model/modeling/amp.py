@@ -1,4 +1,5 @@
-"""fp16 overflow guard for the DETR transformers (the known cause of NaN losses under AMP).
+"""Mixed-precision guards for the DETR detectors: an fp16 overflow clamp, and the detection loss
+(Hungarian matching, focal/L1/GIoU terms) computed in fp32 from finite predictions only.
 
 Under fp16 autocast a decoder's feed-forward or attention output can pass 65504 and become inf;
 the residual sum and the LayerNorm after it then turn the whole query into NaN (lyuwenyu/RT-DETR
@@ -44,18 +45,29 @@ def guard_fp16_overflow(model: nn.Module) -> int:
 
 
 def nan_when_not_finite(loss_function: Callable[..., Any]) -> Callable[..., Any]:
-    """Wrap a transformers DETR loss so non-finite predictions give a NaN loss instead of an error.
+    """Wrap a transformers DETR loss: run it in fp32 outside autocast, and give a NaN loss instead
+    of an error for non-finite predictions.
 
-    The Hungarian matcher raises `ValueError: boxes1 must be in [x0, y0, x1, y1]` on NaN boxes, so
-    one overflowing batch would end the run; with a NaN loss the trainer drops and counts the step.
+    Matching costs and box IoUs in bf16 carry 3 significant digits; in fp32 they match a full-
+    precision run. The Hungarian matcher raises `ValueError: boxes1 must be in [x0, y0, x1, y1]`
+    on NaN boxes, so one overflowing batch would end the run; with a NaN loss the trainer drops
+    and counts the step.
     """
 
     def guarded(logits: torch.Tensor, labels: Any, device: Any, pred_boxes: torch.Tensor, *args: Any, **kwargs: Any):
         if not predictions_are_finite(logits, pred_boxes, *args, *kwargs.values()):
             return logits.float().sum() * math.nan, {}, None
-        return loss_function(logits, labels, device, pred_boxes, *args, **kwargs)
+        with torch.autocast(logits.device.type, enabled=False):
+            return loss_function(_fp32(logits), labels, device, _fp32(pred_boxes), *map(_fp32, args),
+                                 **{k: _fp32(v) for k, v in kwargs.items()})
 
     return guarded
+
+
+def _fp32(value: Any) -> Any:
+    if isinstance(value, torch.Tensor) and value.is_floating_point() and value.dtype != torch.float32:
+        return value.float()
+    return value
 
 
 def predictions_are_finite(*values: Any) -> bool:
