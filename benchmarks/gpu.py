@@ -33,6 +33,7 @@ import time
 import traceback
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any, Callable, Iterator
 
 import numpy as np
@@ -555,6 +556,7 @@ def synthetic_labels(batch: int, size: int, num_classes: int, device: Any, seed:
 def training_section(report: Report, args: argparse.Namespace, device: Any) -> None:
     import torch
 
+    from glovego_model.engine.finite import FiniteStepGuard
     from glovego_model.engine.optim import build_optimizer
 
     name = "training"
@@ -569,12 +571,18 @@ def training_section(report: Report, args: argparse.Namespace, device: Any) -> N
     labels = synthetic_labels(batch, size, model.config.num_labels, device, seed=0)
     losses: list[float] = []
 
+    guard = FiniteStepGuard(model, SimpleNamespace(num_processes=1))  # the trainer's per-step checks, timed too
+
     def step() -> None:
+        """One step of `Trainer.fit`: bf16 autocast forward, backward, clip 0.1, AdamW, non-finite guard."""
+        guard.before_forward()
         with torch.autocast(device.type, dtype=torch.bfloat16):
             loss = model(pixels, labels=labels).loss
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 0.1)
-        optimizer.step()
+        if guard.loss_is_finite(loss):
+            loss.backward()
+        norm = None if guard.step_is_bad else torch.nn.utils.clip_grad_norm_(model.parameters(), 0.1)
+        if guard.commit(norm, scaled=False):
+            optimizer.step()
         optimizer.zero_grad(set_to_none=True)
         losses.append(float(loss.detach()))
 
@@ -597,7 +605,8 @@ def training_section(report: Report, args: argparse.Namespace, device: Any) -> N
     finite = all(math.isfinite(v) for v in losses)
     report.row(name, name="bf16 autocast", batch=batch, steps=done, images_per_s=round(batch * done / seconds, 2),
                seconds_per_step=round(seconds / done, 3), peak_memory_GiB=peak_gib(device),
-               losses_finite=finite, first_loss=round(losses[0], 4), last_loss=round(losses[-1], 4))
+               losses_finite=finite, skipped_steps=guard.skipped, first_loss=round(losses[0], 4),
+               last_loss=round(losses[-1], 4))
     if not finite:
         raise FloatingPointError(f"non-finite training losses: {[v for v in losses if not math.isfinite(v)][:5]}")
     if done < steps:
