@@ -35,6 +35,7 @@ bench: setup
 	$(BIN)/python benchmarks/split.py
 	$(BIN)/python benchmarks/augment.py
 	$(BIN)/python benchmarks/train.py
+	$(BIN)/python benchmarks/loader.py
 
 clean:
 	rm -rf $(VENV) demo_out bench_out

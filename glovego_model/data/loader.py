@@ -78,8 +78,15 @@ class StepBatchSampler(Sampler[list[SlotKey]]):
             yield [SlotKey(i, step, slot) for slot, i in enumerate(self.indices_for_step(step))]
 
 
+def step_size(sizes: Sequence[int], seed: int, step: int) -> int:
+    """The square training size of `step`'s batch, drawn from (seed, step) alone."""
+    rng = np.random.default_rng([seed, step, 2])
+    return int(sizes[int(rng.integers(0, len(sizes)))])
+
+
 class TrainDataset(Dataset):
-    """Loads and augments one image per `SlotKey` (flip and jitter here; resize in `collate`)."""
+    """Loads one image per `SlotKey` already at its batch's size (resize on read), then flips and
+    jitters it there: the full-size frame is decoded once and never copied or jittered."""
 
     def __init__(self, index: ConcatIndex, augment: AugmentConfig, seed: int) -> None:
         self.index, self.augment, self.seed = index, augment, seed
@@ -90,7 +97,8 @@ class TrainDataset(Dataset):
     def __getitem__(self, key: SlotKey):  # type: ignore[override]
         dataset, i = self.index.locate(key.index)
         rng = np.random.default_rng([self.seed, key.step, key.slot, 1])
-        sample = load_sample(dataset.records[i])
+        size = step_size(self.augment.sizes, self.seed, key.step)
+        sample = load_sample(dataset.records[i], size=(size, size))
         if rng.random() < self.augment.flip:
             sample = hflip(sample)
         if self.augment.jitter:
@@ -99,15 +107,14 @@ class TrainDataset(Dataset):
 
 
 class Collate:
-    """Resize the batch to one square size drawn from (seed, step); stack images; build targets."""
+    """Stack a batch at its square size drawn from (seed, step) (already that size from
+    `TrainDataset`; `resize` is then a no-op); build targets."""
 
     def __init__(self, sizes: Sequence[int], seed: int) -> None:
         self.sizes, self.seed = tuple(sizes), seed
 
     def __call__(self, items):
-        step = items[0][2]
-        rng = np.random.default_rng([self.seed, step, 2])
-        size = int(self.sizes[int(rng.integers(0, len(self.sizes)))])
+        size = step_size(self.sizes, self.seed, items[0][2])
         pixels, labels = [], []
         for sample, depth_range, _ in items:
             sample = resize(sample, size, size)
@@ -122,4 +129,5 @@ def train_loader(index: ConcatIndex, *, batch_size: int, seed: int, start_step: 
     # Its own generator: a DataLoader otherwise draws its base seed from the global torch RNG, which
     # would shift the model's random stream (denoising noise) between a fresh and a resumed run.
     return DataLoader(TrainDataset(index, augment, seed), batch_sampler=sampler, collate_fn=Collate(augment.sizes, seed),
-                      num_workers=workers, persistent_workers=False, generator=torch.Generator().manual_seed(seed))
+                      num_workers=workers, persistent_workers=False, generator=torch.Generator().manual_seed(seed),
+                      pin_memory=torch.cuda.is_available())  # pinned: the trainer's non_blocking copies overlap

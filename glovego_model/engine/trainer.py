@@ -19,9 +19,11 @@ from glovego_data.errors import GlovegoError
 from glovego_model.data.index import DatasetIndex
 from glovego_model.data.loader import AugmentConfig, ConcatIndex, train_loader
 from glovego_model.data.targets import labels_to
+from glovego_model.engine.finite import MAX_CONSECUTIVE_SKIPS, FiniteStepGuard
 from glovego_model.engine.logs import RunLogger, plot_curves
 from glovego_model.engine.optim import ModelEMA, build_optimizer, lr_multiplier
 from glovego_model.engine.validation import validate
+from glovego_model.modeling.amp import guard_fp16_overflow
 from glovego_model.modeling.loading import quiet_transformers
 
 STATE_FILE = "trainer_state.json"
@@ -101,6 +103,8 @@ class Trainer:
             kwargs_handlers=[DistributedDataParallelKwargs(find_unused_parameters=True)],
         )
         self.train_index, self.val_index = train_index, val_index
+        if self.accelerator.mixed_precision == "fp16":
+            guard_fp16_overflow(model)
         torch.manual_seed(settings.seed)
         optimizer = build_optimizer(model, settings.lr, settings.weight_decay, settings.backbone_lr_scale)
         scheduler = torch.optim.lr_scheduler.LambdaLR(
@@ -110,6 +114,7 @@ class Trainer:
         if self.ema is not None:
             self.accelerator.register_for_checkpointing(self.ema)
         self.step = 0
+        self.skipped = 0  # optimizer steps skipped for a non-finite loss or gradient (metrics.csv: skipped_steps)
         self.best: float | None = None
         if resume:
             self._resume()
@@ -133,6 +138,7 @@ class Trainer:
         self.accelerator.load_state(str(latest))
         state = json.loads((latest / STATE_FILE).read_text())
         self.step, self.best = int(state["step"]), state.get("best_metric")
+        self.skipped = int(state.get("skipped_steps", 0))
 
     def _save_checkpoint(self) -> None:
         """`accelerator.save_state` (weights, optimizer, scheduler, EMA, RNG) + step and best metric;
@@ -152,7 +158,7 @@ class Trainer:
             tied_warning.setLevel(level)
         if self.is_main:
             atomic_write_json(tmp / STATE_FILE, {"step": self.step, "best_metric": self.best,
-                                                 "settings": _jsonable(asdict(self.settings))})
+                                                 "skipped_steps": self.skipped, "settings": _jsonable(asdict(self.settings))})
             if final.exists():
                 shutil.rmtree(final)
             tmp.rename(final)
@@ -207,38 +213,53 @@ class Trainer:
         window_n = 0
         last_metrics: dict[str, float] = {}
         started = time.time()
+        guard = FiniteStepGuard(self.model, self.accelerator, self.skipped)
         try:
             for micro, (pixels, labels) in enumerate(loader):
                 pixels = pixels.to(self.accelerator.device, non_blocking=True)
                 labels = labels_to(labels, self.accelerator.device)
                 with self.accelerator.accumulate(self.model):
+                    guard.before_forward()
                     with self.accelerator.autocast():
                         outputs = self.model(pixels, labels=labels)
                     loss = outputs.loss
-                    if not torch.isfinite(loss):
-                        raise GlovegoError(f"training diverged at step {self.step}: loss is {loss.item()}")
-                    self.accelerator.backward(loss)
-                    if self.accelerator.sync_gradients and s.grad_clip > 0:
-                        self.accelerator.clip_grad_norm_(self.model.parameters(), s.grad_clip)
-                    self.optimizer.step()
+                    if guard.loss_is_finite(loss):
+                        self.accelerator.backward(loss)
+                    elif self.accelerator.num_processes > 1:
+                        # DDP needs a backward after every forward (its reducer waits for it); these
+                        # gradients are thrown away with the step below.
+                        self.accelerator.backward(loss * 0.0)
                     if self.accelerator.sync_gradients:
-                        self.scheduler.step()
-                    self.optimizer.zero_grad(set_to_none=True)
-                window["loss"] = window.get("loss", 0.0) + float(loss.detach())
-                for key, value in (outputs.loss_dict or {}).items():
-                    if key.startswith("loss_ehoi") or key in ("loss_vfl", "loss_bbox", "loss_giou"):
-                        window[key] = window.get(key, 0.0) + float(torch.as_tensor(value).detach())
-                window_n += 1
+                        grad_norm = None
+                        if not guard.step_is_bad:
+                            grad_norm = self.accelerator.clip_grad_norm_(
+                                self.model.parameters(), s.grad_clip if s.grad_clip > 0 else math.inf)
+                        if guard.commit(grad_norm, scaled=self.accelerator.scaler is not None):
+                            self.optimizer.step()
+                        self.scheduler.step()  # a skipped step still moves the schedule: lr stays a function of step
+                        self.optimizer.zero_grad(set_to_none=True)
+                if guard.last_loss_finite:
+                    window["loss"] = window.get("loss", 0.0) + float(loss.detach())
+                    for key, value in (outputs.loss_dict or {}).items():
+                        if key.startswith("loss_ehoi") or key in ("loss_vfl", "loss_bbox", "loss_giou"):
+                            window[key] = window.get(key, 0.0) + float(torch.as_tensor(value).detach())
+                    window_n += 1
                 if not self.accelerator.sync_gradients:
                     continue
                 self.step += 1
-                if self.ema is not None:
+                self.skipped = guard.skipped
+                if guard.consecutive >= MAX_CONSECUTIVE_SKIPS:
+                    raise GlovegoError(
+                        f"training diverged at step {self.step}: {guard.consecutive} steps in a row had a non-finite "
+                        "loss or gradient (weights kept from before them); lower --lr or use --mixed-precision no")
+                if self.ema is not None and not guard.last_step_skipped:
                     self.ema.update(self.unwrapped)
                 if progress is not None:
-                    progress.update(task, completed=self.step, loss=window["loss"] / window_n)
+                    progress.update(task, completed=self.step, loss=window["loss"] / window_n if window_n else math.nan)
                 if self.step % max(1, s.log_every) == 0 or self.step == s.max_steps:
-                    row = {k: v / window_n for k, v in window.items()}
+                    row = {k: v / window_n for k, v in window.items()} if window_n else {"loss": math.nan}
                     row["lr"] = self.scheduler.get_last_lr()[-1]
+                    row["skipped_steps"] = self.skipped
                     logger.log(self.step, "train", row)
                     window, window_n = {}, 0
                 if s.eval_every and self.step % s.eval_every == 0 and self.step < s.max_steps:

@@ -14,8 +14,10 @@ import torch
 from torch import nn
 from transformers import DFineForObjectDetection, RTDetrForObjectDetection, RTDetrV2ForObjectDetection
 from transformers.loss.loss_rt_detr import RTDetrHungarianMatcher, RTDetrLoss
+from transformers.loss.loss_utils import LOSS_MAPPING
 from transformers.utils import ModelOutput
 
+from glovego_model.modeling.amp import nan_when_not_finite
 from glovego_model.modeling.config import crop_channels, ehoi_setting, validate_ehoi_config
 from glovego_model.modeling.freeze import keep_frozen_batchnorm_eval
 from glovego_model.modeling.heads import (
@@ -99,6 +101,7 @@ class EhoiHeadsMixin:
         self._matcher = RTDetrHungarianMatcher(config)
         # §3 pitfall 1: transformers picks the loss from the class name; ours must use the base's.
         self.loss_type = self._base_detector_class().__name__
+        self.loss_function = nan_when_not_finite(LOSS_MAPPING[self.loss_type])
 
     @classmethod
     def _base_detector_class(cls) -> type:
@@ -148,7 +151,8 @@ class EhoiHeadsMixin:
 
         loss, loss_dict = det.loss, dict(det.loss_dict or {})
         crop_full = None
-        if labels is not None:
+        matchable = loss is None or bool(torch.isfinite(loss))  # NaN predictions: the trainer drops the step
+        if labels is not None and matchable:
             pairs = self._match(det.logits, boxes_all, labels, dn_meta, num_dn)
             heads = dict(side=side, contact=contact, glove=glove, offsets=offsets, keypoints=keypoints,
                          kp_logits=kp_logits, masks=masks, depth=depth, boxes=boxes_all)
@@ -158,7 +162,7 @@ class EhoiHeadsMixin:
                              for name, value in terms.items())
             loss_dict.update({k: v.detach() for k, v in terms.items()})
             loss = ehoi_total if loss is None else loss + ehoi_total
-        elif self.ehoi_contact_crop is not None:
+        elif labels is None and self.ehoi_contact_crop is not None:
             crop_full = self._crop_logits_top_queries(
                 pixel_values, det.logits, boxes_all, keypoints, depth, masks,
                 crop_queries or ehoi_setting(self.config, "ehoi_crop_queries"),
