@@ -1,9 +1,9 @@
 """Agreement of two runs of the exported graph (PyTorch vs onnxruntime, fp32 vs fp16), row by row.
 
-Rows are matched by (query, class), not by position: pairs whose scores tie within float
-rounding may swap places. Left-over rows are paired by class and score within `score_tol`
-(duplicate queries, whose order is arbitrary, have equal heads, so their values must still
-agree); what remains must lie at the top-k boundary, within `score_tol` of the k-th score.
+Rows are matched by class, score within `score_tol` and nearest box, never by position or query
+index: the decoder's query order comes from a top-k over encoder proposals, so near-tied
+proposals may take each other's slots, and near-tied pairs may swap rows. What stays unmatched
+must lie at the top-k boundary, within `score_tol` of the k-th score.
 """
 
 from __future__ import annotations
@@ -37,18 +37,7 @@ def compare_outputs(reference: dict[str, np.ndarray], other: dict[str, np.ndarra
     worst = {"probability": 0.0, "pixel_relative": 0.0, "mask_logit": 0.0}
     matched = unmatched = 0
     for b in range(reference["scores"].shape[0]):
-        ref_rows = _rows(reference, b)
-        other_rows = _rows(other, b)
-        pairs = [(ref_rows[key], other_rows[key]) for key in set(ref_rows) & set(other_rows)]
-        left = sorted(ref_rows[k] for k in set(ref_rows) - set(other_rows))
-        right = sorted(other_rows[k] for k in set(other_rows) - set(ref_rows))
-        for i in list(left):
-            twins = [j for j in right if reference["labels"][b, i] == other["labels"][b, j]
-                     and abs(float(reference["scores"][b, i]) - float(other["scores"][b, j])) <= score_tol]
-            if twins:
-                pairs.append((i, twins[0]))
-                left.remove(i)
-                right.remove(twins[0])
+        pairs, left, right = _pair_rows(reference, other, b, score_tol)
         boundary = min(reference["scores"][b].min(), other["scores"][b].min()) + score_tol
         rest = [reference["scores"][b, i] for i in left] + [other["scores"][b, j] for j in right]
         if any(score > boundary for score in rest):
@@ -70,8 +59,22 @@ def compare_outputs(reference: dict[str, np.ndarray], other: dict[str, np.ndarra
     return Agreement(matched=matched, unmatched=unmatched, **worst)
 
 
-def _rows(outputs: dict[str, np.ndarray], b: int) -> dict[tuple[int, int], int]:
-    return {(int(q), int(c)): i for i, (q, c) in enumerate(zip(outputs["query_index"][b], outputs["labels"][b]))}
+def _pair_rows(reference: dict[str, np.ndarray], other: dict[str, np.ndarray], b: int,
+               score_tol: float) -> tuple[list[tuple[int, int]], list[int], list[int]]:
+    """Greedy in score order: each reference row takes the free row of the same class and nearly the
+    same score whose box is nearest."""
+    free = list(range(other["scores"].shape[1]))
+    pairs, left = [], []
+    for i in range(reference["scores"].shape[1]):
+        candidates = [j for j in free if other["labels"][b, j] == reference["labels"][b, i]
+                      and abs(float(other["scores"][b, j]) - float(reference["scores"][b, i])) <= score_tol]
+        if not candidates:
+            left.append(i)
+            continue
+        j = min(candidates, key=lambda j: _diff(reference["boxes"][b, i], other["boxes"][b, j]))
+        pairs.append((i, j))
+        free.remove(j)
+    return pairs, left, free
 
 
 def _diff(a: np.ndarray, b: np.ndarray) -> float:
