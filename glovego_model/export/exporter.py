@@ -152,17 +152,18 @@ def _trace(graph: DetectorGraph, sample: torch.Tensor, opset: int, dynamic_batch
 
 
 def describe_export_error(error: BaseException) -> str:
-    """The operator and reason from the exporter's exception chain, in one line."""
+    """The operator and the root cause from the exporter's exception chain, in one line."""
     chain, seen = [], error
-    while seen is not None:
+    while seen is not None and seen not in chain:
         chain.append(seen)
         seen = seen.__cause__ or seen.__context__
-    text = "\n".join(str(e) for e in chain)
-    op = re.search(r"op='([\w.:]+)'", text) or re.search(r"node %\w+ : .*target=([\w.:]+)", text)
-    reason = next((line.strip() for e in chain for line in str(e).splitlines() if line.strip()), type(error).__name__)
+    text = re.sub(r"\x1b\[[0-9;]*m", "", "\n".join(str(e) for e in chain))
+    op = re.search(r"op='([\w.:]+)'", text) or re.search(r"target=([\w.:]+)", text)
+    lines = [line.strip() for line in re.sub(r"\x1b\[[0-9;]*m", "", str(chain[-1])).splitlines() if line.strip()]
+    reason = (lines[0] if lines else type(chain[-1]).__name__)[:240]
     if op:
-        return f"operator {op.group(1)} has no ONNX conversion ({reason[:200]})"
-    return reason[:300]
+        return f"operator {op.group(1)} has no ONNX conversion ({reason})"
+    return reason
 
 
 @contextlib.contextmanager
