@@ -1,9 +1,9 @@
 """Agreement of two runs of the exported graph (PyTorch vs onnxruntime, fp32 vs fp16), row by row.
 
-Rows are matched by class, score within `score_tol` and nearest box, never by position or query
-index: the decoder's query order comes from a top-k over encoder proposals, so near-tied
-proposals may take each other's slots, and near-tied pairs may swap rows. What stays unmatched
-must lie at the top-k boundary, within `score_tol` of the k-th score.
+Rows are matched by class, score within `score_tol` and box (an optimal one-to-one assignment),
+never by position or query index: the decoder's query order comes from a top-k over encoder
+proposals, so near-tied proposals may take each other's slots, and near-tied pairs may swap
+rows. What stays unmatched must lie at the top-k boundary, within `score_tol` of the k-th score.
 """
 
 from __future__ import annotations
@@ -31,13 +31,15 @@ class Agreement:
 
 
 def compare_outputs(reference: dict[str, np.ndarray], other: dict[str, np.ndarray], image_size: tuple[int, int],
-                    score_tol: float = 1e-4) -> Agreement:
-    """`reference` and `other` map output names to batched arrays; `image_size` = (H, W) of the input."""
+                    score_tol: float = 1e-4, box_gate: float = 0.01) -> Agreement:
+    """`reference` and `other` map output names to batched arrays; `image_size` = (H, W) of the input.
+    Rows pair only within `box_gate` of the image size; an unpaired row away from the boundary
+    makes the agreement infinite."""
     scale = float(max(image_size))
     worst = {"probability": 0.0, "pixel_relative": 0.0, "mask_logit": 0.0}
     matched = unmatched = 0
     for b in range(reference["scores"].shape[0]):
-        pairs, left, right = _pair_rows(reference, other, b, score_tol)
+        pairs, left, right = _pair_rows(reference, other, b, score_tol, box_gate * scale)
         boundary = min(reference["scores"][b].min(), other["scores"][b].min()) + score_tol
         rest = [reference["scores"][b, i] for i in left] + [other["scores"][b, j] for j in right]
         if any(score > boundary for score in rest):
@@ -59,22 +61,23 @@ def compare_outputs(reference: dict[str, np.ndarray], other: dict[str, np.ndarra
     return Agreement(matched=matched, unmatched=unmatched, **worst)
 
 
-def _pair_rows(reference: dict[str, np.ndarray], other: dict[str, np.ndarray], b: int,
-               score_tol: float) -> tuple[list[tuple[int, int]], list[int], list[int]]:
-    """Greedy in score order: each reference row takes the free row of the same class and nearly the
-    same score whose box is nearest."""
-    free = list(range(other["scores"].shape[1]))
-    pairs, left = [], []
-    for i in range(reference["scores"].shape[1]):
-        candidates = [j for j in free if other["labels"][b, j] == reference["labels"][b, i]
-                      and abs(float(other["scores"][b, j]) - float(reference["scores"][b, i])) <= score_tol]
-        if not candidates:
-            left.append(i)
-            continue
-        j = min(candidates, key=lambda j: _diff(reference["boxes"][b, i], other["boxes"][b, j]))
-        pairs.append((i, j))
-        free.remove(j)
-    return pairs, left, free
+def _pair_rows(reference: dict[str, np.ndarray], other: dict[str, np.ndarray], b: int, score_tol: float,
+               box_gate: float) -> tuple[list[tuple[int, int]], list[int], list[int]]:
+    """One-to-one pairing of rows of the same class, scores within `score_tol` and boxes within
+    `box_gate` pixels, with the least total box distance (so a row left without a partner at the
+    top-k boundary cannot steal another's)."""
+    from scipy.optimize import linear_sum_assignment
+
+    ref_boxes, other_boxes = reference["boxes"][b].astype(np.float64), other["boxes"][b].astype(np.float64)
+    distance = np.abs(ref_boxes[:, None, :] - other_boxes[None, :, :]).max(-1)
+    allowed = ((reference["labels"][b][:, None] == other["labels"][b][None, :])
+               & (np.abs(reference["scores"][b][:, None].astype(np.float64) - other["scores"][b][None, :]) <= score_tol)
+               & (distance <= box_gate))
+    rows, cols = linear_sum_assignment(np.where(allowed, distance, 1e9))
+    pairs = [(int(i), int(j)) for i, j in zip(rows, cols) if allowed[i, j]]
+    left = sorted(set(range(len(ref_boxes))) - {i for i, _ in pairs})
+    right = sorted(set(range(len(other_boxes))) - {j for _, j in pairs})
+    return pairs, left, right
 
 
 def _diff(a: np.ndarray, b: np.ndarray) -> float:

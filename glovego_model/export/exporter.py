@@ -175,12 +175,10 @@ def _quiet_export() -> Iterator[None]:
     logger.setLevel(logging.ERROR)
     os.environ["TRANSFORMERS_DISABLE_TORCH_CHECK"] = "1"
     try:
-        with warnings.catch_warnings(), contextlib.redirect_stdout(open(os.devnull, "w")) as sink:
+        with open(os.devnull, "w") as sink, warnings.catch_warnings(), contextlib.redirect_stdout(sink), \
+                contextlib.redirect_stderr(sink):
             warnings.simplefilter("ignore")
-            try:
-                yield
-            finally:
-                sink.close()
+            yield
     finally:
         logger.setLevel(level)
         if previous is None:

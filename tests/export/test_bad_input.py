@@ -105,3 +105,17 @@ def test_a_model_with_an_unexportable_operator_is_refused_nothing_written(tmp_pa
                                            r"operator aten._linalg_eigh has no ONNX conversion"):
         export_detector(model, tmp_path / "m.onnx", image_size=(64, 64), source="run_x")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_device_picks_the_onnxruntime_provider():
+    from glovego_model.export.runtime import providers_for
+
+    cpu_only, with_cuda = ["CPUExecutionProvider"], ["CUDAExecutionProvider", "CPUExecutionProvider"]
+    assert providers_for(None, cpu_only) == ["CPUExecutionProvider"]
+    assert providers_for(None, with_cuda) == with_cuda
+    assert providers_for("cuda:1", with_cuda) == [("CUDAExecutionProvider", {"device_id": 1}), "CPUExecutionProvider"]
+    assert providers_for("cpu", with_cuda) == ["CPUExecutionProvider"]
+    with pytest.raises(GlovegoError, match="--device cuda: this onnxruntime has no CUDA provider"):
+        providers_for("cuda", cpu_only)
+    with pytest.raises(GlovegoError, match="--device mps"):
+        providers_for("mps", with_cuda)
