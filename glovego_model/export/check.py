@@ -3,7 +3,10 @@
 Rows are matched by class, score within `score_tol` and box (an optimal one-to-one assignment),
 never by position or query index: the decoder's query order comes from a top-k over encoder
 proposals, so near-tied proposals may take each other's slots, and near-tied pairs may swap
-rows. What stays unmatched must lie at the top-k boundary, within `score_tol` of the k-th score.
+rows. A barely trained model scores many proposals exactly alike, and which of the tied
+anchors fill the decoder's slots is arbitrary: rows left over on both sides with the same class
+and the same score (within `tie_tol`, float32 rounding) are counted as `tied`, not compared. What
+stays unmatched must lie at the top-k boundary, within `score_tol` of the k-th score.
 """
 
 from __future__ import annotations
@@ -25,25 +28,33 @@ class Agreement:
     mask_logit: float
     matched: int
     unmatched: int  # rows only at the top-k boundary, present in one run only
+    tied: int = 0  # row pairs of the same class and score whose proposals differ (exact score ties)
 
     def within(self, probability: float, pixel_relative: float) -> bool:
         return self.probability <= probability and self.pixel_relative <= pixel_relative
 
 
 def compare_outputs(reference: dict[str, np.ndarray], other: dict[str, np.ndarray], image_size: tuple[int, int],
-                    score_tol: float = 1e-4, box_gate: float = 0.01) -> Agreement:
+                    score_tol: float = 1e-4, box_gate: float = 0.01, tie_tol: float = 1e-6) -> Agreement:
     """`reference` and `other` map output names to batched arrays; `image_size` = (H, W) of the input.
     Rows pair only within `box_gate` of the image size; an unpaired row away from the boundary
     makes the agreement infinite."""
     scale = float(max(image_size))
     worst = {"probability": 0.0, "pixel_relative": 0.0, "mask_logit": 0.0}
-    matched = unmatched = 0
+    matched = unmatched = tied = 0
     for b in range(reference["scores"].shape[0]):
         pairs, left, right = _pair_rows(reference, other, b, score_tol, box_gate * scale)
+        for i in list(left):
+            twin = next((j for j in right if reference["labels"][b, i] == other["labels"][b, j]
+                         and abs(float(reference["scores"][b, i]) - float(other["scores"][b, j])) <= tie_tol), None)
+            if twin is not None:
+                left.remove(i)
+                right.remove(twin)
+                tied += 1
         boundary = min(reference["scores"][b].min(), other["scores"][b].min()) + score_tol
         rest = [reference["scores"][b, i] for i in left] + [other["scores"][b, j] for j in right]
         if any(score > boundary for score in rest):
-            return Agreement(np.inf, np.inf, np.inf, matched, unmatched + len(rest))
+            return Agreement(np.inf, np.inf, np.inf, matched, unmatched + len(rest), tied)
         unmatched += len(rest)
         for i, j in pairs:
             for name in PROBABILITY_NAMES:
@@ -58,7 +69,7 @@ def compare_outputs(reference: dict[str, np.ndarray], other: dict[str, np.ndarra
                 worst["mask_logit"] = max(worst["mask_logit"], _diff(reference["mask_logits"][b, i],
                                                                      other["mask_logits"][b, j]))
             matched += 1
-    return Agreement(matched=matched, unmatched=unmatched, **worst)
+    return Agreement(matched=matched, unmatched=unmatched, tied=tied, **worst)
 
 
 def _pair_rows(reference: dict[str, np.ndarray], other: dict[str, np.ndarray], b: int, score_tol: float,
