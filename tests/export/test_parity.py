@@ -28,7 +28,6 @@ def test_onnxruntime_equals_pytorch(arch, weights_fixture, onnx_fixture, request
     from glovego_model.export.graph import DetectorGraph
     from glovego_model.inference import EhoiPredictor
     from glovego_model.inference.onnx_predictor import OnnxEhoiPredictor
-    import torch
 
     weights, onnx_path = request.getfixturevalue(weights_fixture), request.getfixturevalue(onnx_fixture)
     torch_predictor = EhoiPredictor.from_pretrained(weights, device="cpu")
