@@ -139,7 +139,29 @@ def to_fp16(proto: Any) -> Any:
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return convert_float_to_float16(proto, keep_io_types=True, op_block_list=FP16_KEEP_FP32)
+        half = convert_float_to_float16(proto, keep_io_types=True, op_block_list=FP16_KEEP_FP32)
+    _sort_nodes(half.graph)  # the converter appends the input casts last; ONNX wants producers first
+    return half
+
+
+def _sort_nodes(graph: Any) -> None:
+    """Reorder `graph.node` so every node comes after the producers of its inputs (stable)."""
+    known = {v.name for v in graph.input} | {t.name for t in graph.initializer} | {""}
+    pending, ordered = list(graph.node), []
+    while pending:
+        ready = [n for n in pending if all(name in known for name in n.input)]
+        if not ready:
+            raise GlovegoError("fp16 conversion left a graph with a cycle or a missing input")
+        for node in ready:
+            known.update(node.output)
+        ordered.extend(ready)
+        ready_ids = {id(n) for n in ready}
+        pending = [n for n in pending if id(n) not in ready_ids]
+    copies = [type(n)() for n in ordered]
+    for copy, node in zip(copies, ordered):
+        copy.CopyFrom(node)
+    del graph.node[:]
+    graph.node.extend(copies)
 
 
 def _trace(graph: DetectorGraph, sample: torch.Tensor, opset: int, dynamic_batch: bool, source: str) -> Any:
