@@ -63,7 +63,7 @@ def per_class_table(metrics: dict[str, Any]) -> Table:
 def evaluate(
     gt: Path = typer.Option(..., "--gt", help="Ground truth: an EHOI-COCO file (reference-style files are accepted)."),
     predictions: Optional[Path] = typer.Option(None, "--predictions", help="Predictions JSON (ehoi-metrics.md §2.2), from any model."),
-    weights: Optional[Path] = typer.Option(None, "--weights", help="Our model: a run folder (best/, else final/) or a save_pretrained folder."),
+    weights: Optional[Path] = typer.Option(None, "--weights", help="Our model: a run folder (best/, else final/), a save_pretrained folder, or a `glovego export` .onnx file."),
     out: Optional[Path] = typer.Option(None, "--out", help="Folder for metrics.json, pr_<metric>.png (and predictions.json with --weights)."),
     per_class: bool = typer.Option(False, "--per-class", help="Also print the per-object-class table."),
     device: Optional[str] = typer.Option(None, "--device", help="With --weights: cpu, cuda, cuda:1 … (default: cuda if available)."),

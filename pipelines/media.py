@@ -1,18 +1,22 @@
-"""Finding and reading the pictures the eval / infer / viz commands work on."""
+"""Finding and reading the pictures and videos the eval / infer / viz commands work on, and where
+their drawn pictures go (one plan for `infer` and `viz --predictions`, so both write the same files)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Callable, Iterator
 
 import numpy as np
 from PIL import Image as PILImage
 from PIL import UnidentifiedImageError
 
-from glovego_data.ehoi_coco import Image
+from glovego_data.ehoi_coco import EhoiDataset, Image, load_dataset
 from glovego_data.errors import GlovegoError
 from glovego_data.paths import resolve_inside
 
+JPEG_QUALITY = 92
+VIDEO_FOURCC = "mp4v"
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp")
 VIDEO_SUFFIXES = (".mp4", ".avi", ".mov", ".mkv", ".m4v", ".webm", ".mpg", ".mpeg")
 
@@ -80,3 +84,129 @@ def discover_media(inputs: list[Path]) -> list[MediaInput]:
 
 def _media(path: Path, image_id: str) -> MediaInput:
     return MediaInput(path=path, image_id=image_id, kind="video" if path.suffix.lower() in VIDEO_SUFFIXES else "image")
+
+
+@dataclass
+class MediaJob:
+    """What to run on, as frames with their ids, and where its picture(s) go."""
+
+    image_id: Any  # the image's id; videos: the prefix of their frames' ids
+    count: int  # frames it yields
+    frames: Callable[[], Iterator[tuple[Any, np.ndarray]]]
+    picture: Path | None  # images: their picture
+    video: Path | None  # videos: the annotated video
+    source: Path
+    fps: float = 0.0  # videos: the source's frame rate (frame timestamps are index ÷ fps)
+
+
+def media_jobs(inputs: list[Path], out: Path, *, stride: int = 1,
+               check_dataset: Callable[[EhoiDataset, Path], None] | None = None) -> list[MediaJob]:
+    """Images, folders, videos and EHOI-COCO JSONs → jobs drawing into `out/pictures/` and `out/videos/`;
+    videos yield every `stride`-th frame. Each JSON is passed to `check_dataset` before anything runs."""
+    if stride < 1:
+        raise GlovegoError(f"--stride must be ≥ 1, got {stride}")
+    jobs: list[MediaJob] = []
+    media_inputs = [p for p in inputs if not (p.is_file() and p.suffix.lower() == ".json")]
+    for json_path in (p for p in inputs if p.is_file() and p.suffix.lower() == ".json"):
+        dataset = load_dataset(json_path)
+        if check_dataset is not None:
+            check_dataset(dataset, json_path)
+        images_dir = images_dir_of(json_path)
+        for img in dataset.images:
+            jobs.append(MediaJob(
+                image_id=img.id, count=1, video=None,
+                source=resolve_inside(images_dir, img.file_name, what=f"{json_path}: image {img.id}: file_name", bare=True),
+                picture=out / "pictures" / json_path.stem / f"{Path(img.file_name).stem}.jpg",
+                frames=lambda img=img, d=images_dir, p=json_path: iter([(img.id, dataset_image(img, d, p))]),
+            ))
+    for item in discover_media(media_inputs) if media_inputs else []:
+        stem = str(Path(item.image_id).with_suffix(""))
+        if item.kind == "image":
+            jobs.append(MediaJob(image_id=item.image_id, count=1, source=item.path, video=None,
+                                 picture=out / "pictures" / f"{stem}.jpg",
+                                 frames=lambda item=item: iter([(item.image_id, read_rgb(item.path))])))
+        else:
+            count, fps = video_info(item.path)
+            jobs.append(MediaJob(image_id=item.image_id, count=-(-count // stride), source=item.path, picture=None,
+                                 video=out / "videos" / f"{stem}.mp4", fps=fps,
+                                 frames=lambda item=item: video_frames(item.path, item.image_id, stride)))
+    seen: dict[Any, Path] = {}
+    for job in jobs:
+        if job.image_id in seen:
+            raise GlovegoError(f"{job.source}: image id {job.image_id!r} is also the id of {seen[job.image_id]}; "
+                               "give each image once")
+        seen[job.image_id] = job.source
+    return jobs
+
+
+def video_info(path: Path) -> tuple[int, float]:
+    """(frame count, frames per second; 25 when the container does not say)."""
+    from glovego_data._cv2 import cv2
+
+    capture = cv2.VideoCapture(str(path))
+    if not capture.isOpened():
+        raise GlovegoError(f"{path}: not a readable video")
+    count, fps = int(capture.get(cv2.CAP_PROP_FRAME_COUNT)), float(capture.get(cv2.CAP_PROP_FPS) or 0.0)
+    capture.release()
+    return max(count, 0), fps if fps > 0 else 25.0
+
+
+def frame_index(frame_id: str) -> int:
+    """`clip.mp4#12` → 12."""
+    return int(str(frame_id).rsplit("#", 1)[1])
+
+
+def video_frames(path: Path, video_id: str, stride: int = 1) -> Iterator[tuple[str, np.ndarray]]:
+    """(`<video>#<frame>`, RGB) for every `stride`-th decodable frame, 0-based (the skipped ones are
+    only grabbed, not decoded)."""
+    from glovego_data._cv2 import cv2
+
+    capture = cv2.VideoCapture(str(path))
+    if not capture.isOpened():
+        raise GlovegoError(f"{path}: not a readable video")
+    try:
+        index = 0
+        while True:
+            if index % stride:
+                if not capture.grab():
+                    break
+                index += 1
+                continue
+            ok, frame = capture.read()
+            if not ok:
+                break
+            yield f"{video_id}#{index}", cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)
+            index += 1
+    finally:
+        capture.release()
+
+
+def save_picture(picture: np.ndarray, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    PILImage.fromarray(picture).save(path, quality=JPEG_QUALITY)
+
+
+class VideoOut:
+    """Annotated frames as an mp4 of the source's size at `fps` (the source's ÷ the stride)."""
+
+    def __init__(self, path: Path, fps: float) -> None:
+        from glovego_data._cv2 import cv2
+
+        self._cv2 = cv2
+        self.path, self.fps, self.frames = path, fps, 0
+        self._writer: Any = None
+
+    def write(self, picture: np.ndarray) -> None:
+        cv2 = self._cv2
+        if self._writer is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            height, width = picture.shape[:2]
+            self._writer = cv2.VideoWriter(str(self.path), cv2.VideoWriter_fourcc(*VIDEO_FOURCC), self.fps, (width, height))
+            if not self._writer.isOpened():
+                raise GlovegoError(f"{self.path}: OpenCV cannot write {VIDEO_FOURCC} video here")
+        self._writer.write(cv2.cvtColor(picture, cv2.COLOR_RGB2BGR))
+        self.frames += 1
+
+    def close(self) -> None:
+        if self._writer is not None:
+            self._writer.release()

@@ -12,7 +12,12 @@ from glovego_data.errors import GlovegoError
 
 
 def load_predictor(weights: Path, device: str | None) -> Any:
-    """`EhoiPredictor.from_pretrained` on a model folder or a run folder (its best/ or final/)."""
+    """A `.onnx` file from `glovego export` (onnxruntime), else `EhoiPredictor.from_pretrained` on a
+    model folder or a run folder (its best/ or final/); both give `predict(images) → ImageDetections`."""
+    if weights.suffix.lower() == ".onnx":
+        from glovego_model.inference.onnx_predictor import OnnxEhoiPredictor
+
+        return OnnxEhoiPredictor.from_file(weights, device=device)
     from glovego_model.inference import EhoiPredictor
 
     return EhoiPredictor.from_pretrained(weights, device=device)

@@ -1,4 +1,4 @@
-"""Inference: `EhoiPredictor` and the post-processing that yields `ImageDetections`."""
+"""Inference: `EhoiPredictor` (PyTorch), `OnnxEhoiPredictor` (onnxruntime) and the shared post-processing."""
 
 from glovego_model.inference.postprocess import contact_probability, postprocess
 from glovego_model.inference.predictor import EhoiPredictor, resolve_model_dir

@@ -1,9 +1,14 @@
-"""Model outputs → `ImageDetections` in original-image pixels (detector.md §2.7)."""
+"""Model outputs → `ImageDetections` in original-image pixels (detector.md §2.7).
+
+Two steps, so the ONNX export and PyTorch share one definition: `select_topk` (tensors only,
+traceable: it is part of the exported graph) and `to_detections` (per image: score filter,
+scaling to the original size, hand-only fields).
+"""
 
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, Mapping
 
 import numpy as np
 import torch
@@ -15,6 +20,9 @@ from glovego_model.modeling.config import crop_channels, ehoi_setting, parse_con
 
 MAX_DETECTIONS = 100
 MIN_SCORE = 0.05
+TOPK_NAMES = ("scores", "labels", "query_index", "boxes", "side_prob", "contact_prob", "glove_prob", "offsets",
+              "keypoints")
+MASK_NAME = "mask_logits"
 
 
 def contact_probability(config: Any, mlp_logits: torch.Tensor, crop_logits: torch.Tensor | None) -> torch.Tensor:
@@ -29,69 +37,110 @@ def contact_probability(config: Any, mlp_logits: torch.Tensor, crop_logits: torc
 
 
 def exclusive_hand_scores(scores: torch.Tensor, hand_label: int) -> torch.Tensor:
-    """[Q, C] scores where a query is either a hand or an object, by its best class.
+    """[..., Q, C] scores where a query is either a hand or an object, by its best class.
 
     RT-DETR scores every class of a query; a hand query's weaker object-class entries would be
     object detections lying exactly on the hand (IoU 1), and the association rule (its 0.45·IoU term)
     then picks the hand itself as its own active object. Object queries keep their multi-label
     entries among object classes.
     """
-    is_hand_query = scores.argmax(-1) == hand_label
-    out = scores.clone()
-    out[is_hand_query, :hand_label] = 0.0
-    out[~is_hand_query, hand_label] = 0.0
+    is_hand_query = (scores.argmax(-1) == hand_label).unsqueeze(-1)
+    is_hand_class = (torch.arange(scores.shape[-1], device=scores.device) == hand_label).to(scores.dtype)
+    return scores * torch.where(is_hand_query, is_hand_class, 1.0 - is_hand_class)
+
+
+def _gather(values: torch.Tensor, query: torch.Tensor) -> torch.Tensor:
+    """values[b, query[b, k], ...] for every b, k."""
+    index = query.reshape(*query.shape, *([1] * (values.dim() - 2))).expand(*query.shape, *values.shape[2:])
+    return torch.gather(values, 1, index)
+
+
+def select_topk(
+    config: Any, outputs: Any, input_size: tuple[float, float], max_detections: int = MAX_DETECTIONS,
+    with_masks: bool = False,
+) -> dict[str, torch.Tensor]:
+    """The top (query, class) pairs of each image with their heads, coordinates in `input_size`
+    (W, H) pixels: boxes xywh, offsets δ·(W, H), keypoints (x, y) in the pixel-index convention
+    plus visibility. Every row carries every head; which rows are hands is `labels`' business."""
+    width, height = float(input_size[0]), float(input_size[1])
+    scores_all = torch.sigmoid(outputs.logits.float())
+    num_classes = scores_all.shape[-1]
+    flat = exclusive_hand_scores(scores_all, num_classes - 1).flatten(1)
+    scores, index = flat.topk(min(max_detections, flat.shape[1]), dim=1)
+    query = torch.div(index, num_classes, rounding_mode="floor")
+    boxes = _gather(outputs.pred_boxes.float(), query)
+    scale = boxes.new_tensor([width, height, width, height])
+    contact = contact_probability(config, outputs.contact_logits, outputs.contact_crop_logits)
+    kp_xy = _gather(outputs.keypoints.float(), query) * boxes.new_tensor([width, height]) - 0.5
+    kp_v = torch.sigmoid(_gather(outputs.keypoint_logits.float(), query))
+    out = {
+        "scores": scores,
+        "labels": index - query * num_classes,
+        "query_index": query,
+        "boxes": torch.cat([boxes[..., :2] - boxes[..., 2:] / 2, boxes[..., 2:]], dim=-1) * scale,
+        "side_prob": _gather(torch.sigmoid(outputs.side_logits.float()), query),
+        "contact_prob": _gather(contact, query),
+        "glove_prob": _gather(torch.sigmoid(outputs.glove_logits.float()), query),
+        "offsets": _gather(outputs.offsets.float(), query) * boxes.new_tensor([width, height]),
+        "keypoints": torch.cat([kp_xy, kp_v.unsqueeze(-1)], dim=-1),
+    }
+    if with_masks and getattr(outputs, "mask_logits", None) is not None:
+        out[MASK_NAME] = _gather(outputs.mask_logits.float(), query)
     return out
 
 
-
-def postprocess(
-    config: Any, outputs: Any, image_ids: list, sizes: list[tuple[int, int]], *,
-    max_detections: int = MAX_DETECTIONS, min_score: float = MIN_SCORE, with_masks: bool = False,
+def to_detections(
+    topk: Mapping[str, np.ndarray], image_ids: list, sizes: list[tuple[int, int]], input_size: tuple[float, float],
+    hand_label: int, *, min_score: float = MIN_SCORE, with_masks: bool = False,
 ) -> list[ImageDetections]:
-    """Top `max_detections` (query, class) pairs per image with score ≥ `min_score`; `sizes` = (W, H)."""
-    hand_label = len(config.id2label) - 1
-    scores_all = torch.sigmoid(outputs.logits.float())
-    contact_all = contact_probability(config, outputs.contact_logits, outputs.contact_crop_logits)
-    num_classes = scores_all.shape[-1]
+    """`select_topk`'s batch (numpy) → one `ImageDetections` per image of original size (W, H) in `sizes`."""
     results = []
     for b, (image_id, (width, height)) in enumerate(zip(image_ids, sizes)):
-        flat = exclusive_hand_scores(scores_all[b], hand_label).flatten()
-        k = min(max_detections, flat.numel())
-        top_scores, top_idx = flat.topk(k)
-        keep = top_scores >= min_score
-        top_scores, top_idx = top_scores[keep], top_idx[keep]
-        query = top_idx // num_classes
-        labels = top_idx % num_classes
-        boxes = outputs.pred_boxes[b, query].float()
-        scale = torch.tensor([width, height, width, height], dtype=boxes.dtype, device=boxes.device)
-        xywh = torch.cat([boxes[:, :2] - boxes[:, 2:] / 2, boxes[:, 2:]], dim=1) * scale
-        is_hand = (labels == hand_label).cpu().numpy()
-        n = len(query)
+        keep = np.asarray(topk["scores"][b]) >= min_score
+
+        def rows(name: str) -> np.ndarray:
+            return np.asarray(topk[name][b])[keep].astype(np.float64)
+
+        sx, sy = width / float(input_size[0]), height / float(input_size[1])
+        labels = np.asarray(topk["labels"][b])[keep].astype(np.int64)
+        is_hand = labels == hand_label
 
         def hand_only(values: np.ndarray) -> np.ndarray:
             out = np.full(values.shape, np.nan, dtype=np.float64)
             out[is_hand] = values[is_hand]
             return out
 
-        side = hand_only(torch.sigmoid(outputs.side_logits[b, query].float()).cpu().numpy())
-        glove = hand_only(torch.sigmoid(outputs.glove_logits[b, query].float()).cpu().numpy())
-        contact = hand_only(contact_all[b, query].cpu().numpy())
-        delta = outputs.offsets[b, query].float().cpu().numpy() * np.array([width, height])
+        delta = rows("offsets") * np.array([sx, sy])
         norm = np.linalg.norm(delta, axis=1)
         unit = np.divide(delta, norm[:, None], out=np.zeros_like(delta), where=norm[:, None] > 0)
-        offsets = hand_only(np.concatenate([unit, (norm / math.hypot(width, height))[:, None]], axis=1))
-        kp_xy = outputs.keypoints[b, query].float().cpu().numpy() * np.array([width, height]) - 0.5
-        kp_v = torch.sigmoid(outputs.keypoint_logits[b, query].float()).cpu().numpy()
-        keypoints = hand_only(np.concatenate([kp_xy, kp_v[..., None]], axis=-1))
+        keypoints = rows("keypoints")
+        keypoints[..., :2] = (keypoints[..., :2] + 0.5) * np.array([sx, sy]) - 0.5
         masks = None
-        if with_masks and outputs.mask_logits is not None and n:
-            logits = F.interpolate(outputs.mask_logits[b, query][None].float(), size=(height, width), mode="bilinear",
-                                   align_corners=False)[0]
-            masks = [mask_to_rle(m, *m.shape) for m in (logits > 0).cpu().numpy()]
+        if with_masks and MASK_NAME in topk and keep.any():
+            logits = torch.from_numpy(np.ascontiguousarray(np.asarray(topk[MASK_NAME][b])[keep], dtype=np.float32))
+            logits = F.interpolate(logits[None], size=(height, width), mode="bilinear", align_corners=False)[0]
+            masks = [mask_to_rle(m, *m.shape) for m in (logits > 0).numpy()]
         results.append(ImageDetections(
             image_id=image_id, width=int(width), height=int(height),
-            boxes_xywh=xywh.cpu().numpy().astype(np.float64), scores=top_scores.cpu().numpy().astype(np.float64),
-            category_ids=labels.cpu().numpy().astype(np.int64), side_prob=side, contact_prob=contact,
-            glove_prob=glove, offsets=offsets, keypoints=keypoints, masks=masks,
+            boxes_xywh=rows("boxes") * np.array([sx, sy, sx, sy]), scores=rows("scores"), category_ids=labels,
+            side_prob=hand_only(rows("side_prob")), contact_prob=hand_only(rows("contact_prob")),
+            glove_prob=hand_only(rows("glove_prob")),
+            offsets=hand_only(np.concatenate([unit, (norm / math.hypot(width, height))[:, None]], axis=1)),
+            keypoints=hand_only(keypoints), masks=masks,
         ))
     return results
+
+
+def postprocess(
+    config: Any, outputs: Any, image_ids: list, sizes: list[tuple[int, int]], *,
+    max_detections: int = MAX_DETECTIONS, min_score: float = MIN_SCORE, with_masks: bool = False,
+    input_size: tuple[float, float] = (1.0, 1.0),
+) -> list[ImageDetections]:
+    """Top `max_detections` (query, class) pairs per image with score ≥ `min_score`; `sizes` = (W, H).
+
+    `input_size` is the pixel frame the intermediate coordinates use (the model's input size, as
+    in the exported graph); the result does not depend on it beyond rounding."""
+    topk = select_topk(config, outputs, input_size, max_detections, with_masks=with_masks)
+    arrays = {name: value.detach().cpu().numpy() for name, value in topk.items()}
+    return to_detections(arrays, image_ids, sizes, input_size, len(config.id2label) - 1, min_score=min_score,
+                         with_masks=with_masks)

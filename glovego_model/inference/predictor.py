@@ -5,13 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Sequence
 
-from glovego_data._cv2 import cv2
 import numpy as np
 import torch
 
 from glovego_data.errors import GlovegoError
 from glovego_model.detections import ImageDetections
 from glovego_model.inference.postprocess import MAX_DETECTIONS, MIN_SCORE, postprocess
+from glovego_model.inference.preprocess import preprocess_images
 
 
 def resolve_model_dir(path: str | Path) -> Path:
@@ -53,10 +53,7 @@ class EhoiPredictor:
         return [self.config.id2label[i] for i in sorted(int(k) for k in self.config.id2label)]
 
     def preprocess(self, images: Sequence[np.ndarray]) -> torch.Tensor:
-        width, height = self._input_size
-        batch = np.stack([cv2.resize(np.asarray(img, dtype=np.uint8), (width, height), interpolation=cv2.INTER_LINEAR)
-                          for img in images])
-        return torch.from_numpy(batch).permute(0, 3, 1, 2).float().div_(255.0)
+        return torch.from_numpy(preprocess_images(images, self._input_size))
 
     @torch.no_grad()
     def predict(
@@ -75,5 +72,6 @@ class EhoiPredictor:
                 outputs = self.model(pixels)
             sizes = [(img.shape[1], img.shape[0]) for img in chunk]
             out.extend(postprocess(self.config, outputs, list(image_ids[start : start + batch_size]), sizes,
-                                   max_detections=max_detections, min_score=min_score, with_masks=with_masks))
+                                   max_detections=max_detections, min_score=min_score, with_masks=with_masks,
+                                   input_size=self._input_size))
         return out
