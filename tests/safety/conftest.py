@@ -6,10 +6,8 @@ shared by train / eval / infer checks.
 
 from __future__ import annotations
 
-import json
 import shutil
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -19,42 +17,7 @@ HERE = Path(__file__).resolve().parent
 if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
 
-TOY_SIZE = (64, 48)
-TOY_CATEGORIES = ["box", "tool", "hand"]
-
-OUTSIDE_NAMES = {  # file_names that all reach <world>/secret.png from <world>/data/images/
-    "absolute": lambda world: str(world.secret),
-    "dotdot": lambda world: "../../secret.png",
-    "nested": lambda world: "x/../../../secret.png",
-}
-
-
-@dataclass
-class World:
-    """`root/` holds `data/` (a dataset root), `secret.png` (outside every input and output) and
-    is where each test puts its output."""
-
-    root: Path
-
-    @property
-    def data(self) -> Path:
-        return self.root / "data"
-
-    @property
-    def json(self) -> Path:
-        return self.data / "annotations" / "train.json"
-
-    @property
-    def secret(self) -> Path:
-        return self.root / "secret.png"
-
-    def poison(self, kind: str) -> str:
-        """Give the first image a `file_name` pointing at `secret.png` (see `OUTSIDE_NAMES`)."""
-        raw = json.loads(self.json.read_text())
-        name = OUTSIDE_NAMES[kind](self)
-        raw["images"][0]["file_name"] = name
-        self.json.write_text(json.dumps(raw))
-        return name
+from safety_kit import TOY_CATEGORIES, TOY_SIZE, World  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -98,22 +61,3 @@ def solo_template(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("solo") / "solo"
     generate_solo(path, sequences=1, steps=2, width=64, height=48, seed=0)
     return path
-
-
-def cli(*args: object):
-    """Run `glovego ARGS…` in-process; the result has exit_code, stdout and stderr."""
-    from typer.testing import CliRunner
-
-    from glovego_cli.main import app
-
-    return CliRunner().invoke(app, [str(a) for a in args])
-
-
-def one_line(result) -> str:
-    """The single error line a failed command printed (rich may wrap; words are rejoined)."""
-    text = result.stderr.strip()
-    assert "Traceback" not in result.output, result.output
-    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
-    lines = [line for line in text.splitlines() if line.strip()]
-    assert len(lines) == 1, text
-    return lines[0]

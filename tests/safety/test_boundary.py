@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import typer
 
-from conftest import World, cli, one_line
+from safety_kit import World, cli, one_line
 from glovego_cli import errors as boundary
 from glovego_data.errors import GlovegoError, Interrupted
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import World, cli, one_line
+from safety_kit import World, cli, one_line
 from trees import Unchanged, tree_hashes
 
 

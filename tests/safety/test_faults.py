@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import World, cli, one_line
+from safety_kit import World, cli, one_line
 from faults import faulty_folder, files_under
 from trees import Unchanged
 

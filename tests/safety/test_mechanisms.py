@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import World, cli, one_line
+from safety_kit import World, cli, one_line
 from glovego_data.atomic import MARKER, claim_output_dir, link_or_copy, remove_ours, staging_dir
 from glovego_data.errors import GlovegoError
 from glovego_data.paths import check_output, outside_reason, resolve_inside

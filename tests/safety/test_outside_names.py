@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import OUTSIDE_NAMES, World, cli, one_line
+from safety_kit import OUTSIDE_NAMES, World, cli, one_line
 from trees import Unchanged
 
 COMMANDS = {
