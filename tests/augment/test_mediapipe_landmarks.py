@@ -213,3 +213,42 @@ def test_tasks_api_on_real_networks_matches_the_recording(shared_fixtures: Path,
             assert [h.side for h in found] == [h.side for h in recorded] == WEARER_SIDES[name]
             for got, want in zip(found, recorded):
                 assert np.abs(got.points - want.points).max() < 0.02 * max(rgb.shape[:2])
+
+
+@pytest.mark.parametrize("how", ["option", "environment"])
+def test_a_missing_hand_model_stops_augment_gloves_before_any_write(
+    tmp_path: Path, shared_fixtures: Path, monkeypatch: pytest.MonkeyPatch, how: str
+) -> None:
+    from typer.testing import CliRunner
+
+    from builders import fixture_root
+    from glovego_cli.main import app
+
+    root = fixture_root(tmp_path / "in", shared_fixtures)
+    missing = tmp_path / "nowhere" / "hand_landmarker.task"
+    args = ["augment-gloves", str(root), str(tmp_path / "out"), "--backend", "classical"]
+    if how == "option":
+        monkeypatch.delenv(HAND_MODEL_ENV, raising=False)
+        args += ["--hand-model", str(missing)]
+    else:
+        monkeypatch.setenv(HAND_MODEL_ENV, str(missing))
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code != 0
+    assert f"{missing}: hand landmark model not found (--hand-model / {HAND_MODEL_ENV})" in result.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_without_mediapipe_regions_fall_back_and_pseudo_keypoints_say_what_to_install(
+    tmp_path: Path, shared_fixtures: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from builders import fixture_root
+    from glovego_pipelines.augment_gloves import AugmentOptions, run_augment
+
+    monkeypatch.delenv(HAND_MODEL_ENV, raising=False)
+    monkeypatch.setattr(mediapipe_hands, "installed_mediapipe", lambda: None)  # as if not installed
+    root = fixture_root(tmp_path / "in", shared_fixtures)
+    with pytest.raises(GlovegoError, match=r"hand landmarks need MediaPipe, which is not installed: pip install 'glovego\[mediapipe\]'"):
+        run_augment(root, tmp_path / "kps", AugmentOptions(backend="classical", pseudo_keypoints=True))
+    assert not (tmp_path / "kps").exists()
+    report = run_augment(root, tmp_path / "out", AugmentOptions(backend="classical", ssim=0.5))
+    assert set(report["region_sources"]) <= {"grabcut", "box"} and sum(report["region_sources"].values()) == 3
