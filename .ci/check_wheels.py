@@ -118,8 +118,8 @@ def resolve(version: str, install: str, cache: Path) -> Outcome:
         reqs.write_text("\n".join(requirements) + "\n")
         cmd = [*pip, "install", "--dry-run", "--ignore-installed", "--only-binary=:all:", "--quiet",
                "--disable-pip-version-check", "--cache-dir", str(cache), "--report", str(report), "-r", str(reqs)]
-        if own is None:
-            cmd += ["--python-version", version]
+        if own is None:  # pip takes a foreign Python's tags only for a --target install (none happens here)
+            cmd += ["--python-version", version, "--target", str(Path(tmp) / "target")]
         started = time.perf_counter()
         try:
             done = subprocess.run(cmd, capture_output=True, text=True, timeout=TIMEOUT_S)
