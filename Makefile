@@ -6,6 +6,11 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# The README's environment: legacy MediaPipe with its bundled hand models (numpy 1.x), ONNX export.
+# On Python 3.13+ the legacy extra is empty; for numpy 2 and the Tasks API use
+# `make setup EXTRAS=dev,export,mediapipe` and pass --hand-model (README "Installation").
+EXTRAS ?= dev,export,mediapipe-legacy
+TORCH  ?= torch==2.13.0
 # One thread per core: oversubscribed torch threads run 5-15x slower on small machines.
 export OMP_NUM_THREADS ?= 2
 export MKL_NUM_THREADS ?= 2
@@ -14,13 +19,13 @@ export MKL_NUM_THREADS ?= 2
 
 setup: $(STAMP)
 
-# torch is installed first and pinned: this resolves to the local CPU build (no multi-GB CUDA
-# download); with it in place, the project's `torch>=2.4` requirement installs nothing more.
+# torch is installed first and pinned: on Python 3.11 this resolves to the local CPU build (no
+# multi-GB CUDA download); with it in place, the project's `torch>=2.4` installs nothing more.
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip setuptools wheel
-	$(BIN)/pip install --quiet torch==2.13.0
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet $(TORCH)
+	$(BIN)/pip install --quiet -e '.[$(EXTRAS)]'
 	touch $(STAMP)
 
 demo: setup
@@ -38,4 +43,4 @@ bench: setup
 	$(BIN)/python benchmarks/loader.py
 
 clean:
-	rm -rf $(VENV) demo_out bench_out
+	rm -rf $(VENV) .venv-np2 demo_out bench_out

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image as PILImage
 
-from glovego_data.augment.mediapipe_hands import MEDIAPIPE_VERSION, HandDetector, pseudo_keypoints
+from glovego_data.augment.mediapipe_hands import open_hand_detector, pseudo_keypoints
 from glovego_data.ehoi_coco import Annotation, Image, load_dataset, save_dataset
 from glovego_data.ehoi_coco.geometry import clip_box
 from glovego_data.solo.generator import generate_solo
@@ -55,7 +55,7 @@ def _add_photos(root: Path, fixtures: Path) -> None:
     hand_id = dataset.hand_category_id
     next_image = max(img.id for img in dataset.images) + 1
     next_ann = max(ann.id for ann in dataset.annotations) + 1
-    with HandDetector(max_hands=2) as detector:
+    with open_hand_detector(max_hands=2) as detector:
         for src, name, video, sides in PHOTOS:
             rgb = _photo(fixtures / src)
             height, width = rgb.shape[:2]
@@ -78,7 +78,7 @@ def _add_photos(root: Path, fixtures: Path) -> None:
                 next_ann += 1
             next_image += 1
     dataset.info["description"] = "GlovEgo bundled real sample: public hand photos and generated real-style frames"
-    dataset.info["ehoi"]["pseudo_keypoints"] = MEDIAPIPE_VERSION
+    dataset.info["ehoi"]["pseudo_keypoints"] = detector.name
     dataset.info["ehoi"]["contact_source"] = "manual"
     dataset.info["ehoi"]["created_by"] = dataset.info["ehoi"]["created_by"].replace("toy-scenes", "assets/make_sample.py")
     dataset.reindex()

@@ -28,7 +28,7 @@ from PIL import Image as PILImage
 
 from glovego_data.augment.classical import GLOVE_PRESETS, recolor_hands
 from glovego_data.augment.judge import GateSettings, judge_edit
-from glovego_data.augment.mediapipe_hands import HandDetector
+from glovego_data.augment.mediapipe_hands import HandLandmarkDetector, open_hand_detector
 from glovego_data.augment.regions import HandBox, hand_regions
 from glovego_data.augment.ssim import ssim_gray, to_gray
 
@@ -52,7 +52,7 @@ def full_hd_frames() -> list[np.ndarray]:
     return frames
 
 
-def hand_boxes(frame: np.ndarray, detector: HandDetector) -> list[HandBox]:
+def hand_boxes(frame: np.ndarray, detector: HandLandmarkDetector) -> list[HandBox]:
     boxes = []
     for i, det in enumerate(detector.detect(frame), start=1):
         x, y, w, h = det.box
@@ -79,7 +79,7 @@ def bench_ssim(pairs: list[tuple[np.ndarray, np.ndarray]], repeats: int) -> None
     print(f"  speed-up {r / o:.2f}× (target ≥ 4×)   max |Δ| = {delta:.2e} (target ≤ 1e-6)")
 
 
-def bench_classical(frames: list[np.ndarray], boxes: list[list[HandBox]], detector: HandDetector, repeats: int) -> list[tuple[np.ndarray, np.ndarray]]:
+def bench_classical(frames: list[np.ndarray], boxes: list[list[HandBox]], detector: HandLandmarkDetector, repeats: int) -> list[tuple[np.ndarray, np.ndarray]]:
     pairs = []
     times = []
     gate = GateSettings(threshold=0.95)
@@ -127,7 +127,7 @@ def main() -> None:
     args = parser.parse_args()
     cv2.setNumThreads(int(os.environ["OMP_NUM_THREADS"]))
     frames = full_hd_frames()
-    with HandDetector() as detector:
+    with open_hand_detector() as detector:
         boxes = [hand_boxes(f, detector) for f in frames]
         pairs = bench_classical(frames, boxes, detector, args.repeats)
     rng = np.random.default_rng(0)

@@ -51,6 +51,10 @@ def augment_gloves(
     preview: int = typer.Option(0, "--preview", help="Write preview.png for the first N selected images."),
     restart: bool = typer.Option(False, "--restart", help="Ignore and delete an existing journal."),
     strict: bool = typer.Option(False, "--strict", help="Stop on the first model failure instead of marking images failed."),
+    hand_model: Optional[Path] = typer.Option(
+        None, "--hand-model", envvar="GLOVEGO_HAND_MODEL",
+        help="MediaPipe hand_landmarker.task for the Tasks API (mediapipe ≥ 0.10.30); default: the models bundled in mediapipe 0.10.21.",
+    ),
 ) -> None:
     """Put work gloves on real hands; keep an edit only if it passes the SSIM gate; mark gloved hands.
 
@@ -66,13 +70,26 @@ def augment_gloves(
             hand_ssim_max=hand_ssim_max, hand_change_min=hand_change_min, pseudo_keypoints=pseudo_keypoints,
             glove_color=glove_color, steps=steps, guidance=guidance, max_sequence_length=max_sequence_length, work_scale=work_scale, preview=preview,
             restart=restart, strict=strict, compile=compile_, offload=offload,
+            hand_model=str(hand_model) if hand_model is not None else None,
         )
+        _note_missing_landmarks(pseudo_keypoints, hand_model)
         with rich_progress(Console(stderr=True)) as progress:
             return run_augment(in_dir, out_dir, options, progress)
 
     report = run_guarded("augment-gloves", job)
     if report is not None:
         print_report(report, out_dir)
+
+
+def _note_missing_landmarks(pseudo_keypoints: bool, hand_model: Optional[Path]) -> None:
+    """Without MediaPipe the regions come from masks or boxes (spec §5.1): say so, and how to get landmarks."""
+    if pseudo_keypoints or hand_model is not None:
+        return  # these need landmarks: the pipeline stops with the same message instead
+    from glovego_data.augment.mediapipe_hands import hand_landmarks_unavailable
+
+    problem = hand_landmarks_unavailable()
+    if problem:
+        Console(stderr=True).print(f"note: hand regions from masks or boxes only; {problem}", markup=False, highlight=False)
 
 
 def print_report(report: dict[str, Any], out_dir: Path) -> None:

@@ -28,6 +28,7 @@ from glovego_data.augment.flux_kontext import (
 from glovego_data.augment.inputs import SourceImage, check_image_file, collect_images, load_splits, read_rgb
 from glovego_data.augment.journal import JOURNAL_GLOB, JournalWriter, read_journals
 from glovego_data.augment.judge import GateSettings, judge_edit
+from glovego_data.augment.mediapipe_hands import hand_landmarks_unavailable, landmark_api, open_hand_detector, resolve_hand_model
 from glovego_data.augment.labels import apply_results, plan_new_ids
 from glovego_data.augment.preview import preview_row, write_contact_sheet
 from glovego_data.augment.provenance import edit_provenance, edited_file_name, encode_image, is_jpeg
@@ -67,6 +68,7 @@ class AugmentOptions:
     strict: bool = False
     compile: bool = False
     offload: str | None = None
+    hand_model: str | None = None  # Tasks API model file; None: GLOVEGO_HAND_MODEL, else the legacy models
 
     def output_args(self) -> dict[str, Any]:
         """The arguments that change outputs: a journal made with others cannot be resumed."""
@@ -98,6 +100,8 @@ def check_options(in_dir: Path, out_dir: Path, options: AugmentOptions) -> None:
         raise GlovegoError(f"{in_dir}: not a directory")
     check_output(out_dir, [in_dir], option="OUT_DIR")
     parse_glove_color(options.glove_color)
+    if options.pseudo_keypoints or resolve_hand_model(options.hand_model) is not None:
+        landmark_api(options.hand_model)  # no usable landmarks: say what to install or pass, before any work
 
 
 @dataclass
@@ -211,13 +215,13 @@ def _link_side_folders(in_dir: Path, out_dir: Path) -> None:
                 link_or_copy(src, out_dir / src.relative_to(in_dir))
 
 
-def _unselected_keypoints(in_dir: Path, plan: Plan, results: dict[str, Any]) -> dict[str, dict[str, list[float]]]:
+def _unselected_keypoints(in_dir: Path, plan: Plan, results: dict[str, Any], options: AugmentOptions) -> dict[str, dict[str, list[float]]]:
     """`--pseudo-keypoints` on images that were not edited (MediaPipe ~16 ms per image, rank 0)."""
     todo = [s for n, s in plan.sources.items() if n not in results and any(c == 0 for c in s.hand_keypoint_counts.values())]
     if not todo:
         return {}
     out: dict[str, dict[str, list[float]]] = {}
-    with _detector() as detector:
+    with _detector(options) as detector:
         for source in todo:
             rgb, _ = read_rgb(in_dir / "images" / source.image.file_name)
             matched = match_landmarks(source.all_hands, detector.detect(rgb))
@@ -275,7 +279,7 @@ def run_augment(
         edited = progress("editing", sum(len(b.file_names) for b in mine))
         if mine:
             editor = _open_editor(options, embeds, state.device)
-            detector = _detector() if _needs_detector(plan, mine, options) else None
+            detector = _detector(options) if _needs_detector(plan, mine, options) else None
             journal = JournalWriter(out_dir, state.process_index, args)
             try:
                 for batch in mine:
@@ -302,10 +306,12 @@ def _needs_detector(plan: Plan, batches: list[selection.Batch], options: Augment
     return any(not h.segmentation for b in batches for n in b.file_names for h in plan.sources[n].hands)
 
 
-def _detector() -> Any:
-    from glovego_data.augment.mediapipe_hands import HandDetector
-
-    return HandDetector()
+def _detector(options: AugmentOptions) -> Any:
+    """The landmark detector; None (regions from masks or boxes, spec §5.1) when MediaPipe cannot
+    run here and nothing needs it: pseudo-keypoints and an explicit model file always do."""
+    if not options.pseudo_keypoints and resolve_hand_model(options.hand_model) is None and hand_landmarks_unavailable():
+        return None
+    return open_hand_detector(options.hand_model)
 
 
 def merge(
@@ -337,7 +343,7 @@ def merge(
     _link_side_folders(in_dir, out_dir)
     accepted = sorted(n for n, r in results.items() if r["output"] is not None)
     new_ids = plan_new_ids(splits, accepted) if options.mode == "add" else None
-    extra = _unselected_keypoints(in_dir, plan, results) if options.pseudo_keypoints else {}
+    extra = _unselected_keypoints(in_dir, plan, results, options) if options.pseudo_keypoints else {}
     outputs = {name: apply_results(copy.deepcopy(ds), results, options, new_ids, extra) for name, ds in splits.items()}
     report = build_report(plan, results, splits, outputs, options, seconds, processed)
     for split_name, dataset in outputs.items():

@@ -12,7 +12,7 @@ from typing import Any
 
 from glovego_data import __version__
 from glovego_data.augment.backends import get_backend
-from glovego_data.augment.mediapipe_hands import MEDIAPIPE_VERSION
+from glovego_data.augment.mediapipe_hands import landmark_api
 from glovego_data.augment.provenance import glove_augmentation_info
 from glovego_data.ehoi_coco import EhoiDataset, make_info
 from glovego_data.ehoi_coco.info import is_v1
@@ -49,14 +49,14 @@ def plan_new_ids(splits: dict[str, EhoiDataset], accepted: list[str]) -> NewIds:
     return NewIds(new_images, new_anns)
 
 
-def _info(dataset: EhoiDataset, glove_info: dict[str, Any], pseudo: bool) -> dict[str, Any]:
+def _info(dataset: EhoiDataset, glove_info: dict[str, Any], pseudo: str | None) -> dict[str, Any]:
     info = copy.deepcopy(dataset.info) if is_v1(dataset.info) else make_info(
         command=COMMAND, description=str(dataset.info.get("description", "")) if dataset.info else ""
     )
     ehoi = info["ehoi"]
     ehoi["glove_augmentation"] = glove_info
     if pseudo:
-        ehoi["pseudo_keypoints"] = MEDIAPIPE_VERSION
+        ehoi["pseudo_keypoints"] = pseudo
     ehoi["created_by"] = f"glovego {__version__} {COMMAND}"
     return info
 
@@ -89,7 +89,8 @@ def apply_results(
         mode=options.mode,
         glove_color=None if model else list(_color(options.glove_color)),
     )
-    dataset.info = _info(dataset, glove_info, options.pseudo_keypoints)
+    pseudo = landmark_api(getattr(options, "hand_model", None)).name if options.pseudo_keypoints else None
+    dataset.info = _info(dataset, glove_info, pseudo)
     by_image = dataset.annotations_by_image()
     new_images, new_anns = [], []
     for img in list(dataset.images):

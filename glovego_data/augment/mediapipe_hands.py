@@ -1,7 +1,12 @@
-"""MediaPipe 0.10.21 hand landmarks (spec §8): detection, landmark-seeded hand masks, pseudo-keypoints.
+"""MediaPipe hand landmarks (spec §8), one interface over both APIs: masks, pseudo-keypoints, choice of API.
 
-MediaPipe's handedness assumes a mirrored selfie; egocentric frames are not mirrored, so the
-label is swapped. It is used only to break ties when matching detections to boxes.
+- Legacy `mp.solutions.hands` (mediapipe 0.10.21, models inside the wheel; numpy < 2, cp310–cp312).
+- Tasks `HandLandmarker` (any mediapipe ≥ 0.10.30, any numpy and Python) with a `hand_landmarker.task`
+  file given as `--hand-model FILE` or `GLOVEGO_HAND_MODEL`.
+
+Both return `HandLandmarks` in pixels with the wearer's side; everything after (matching, masks,
+pseudo-keypoints) is the same code. Without MediaPipe, `hand_landmarks_unavailable` says what to
+install or pass, and the regions fall back to masks or boxes (spec §5.1).
 """
 
 from __future__ import annotations
@@ -10,16 +15,28 @@ import os
 import sys
 from contextlib import contextmanager
 from dataclasses import dataclass
-from types import TracebackType
-from typing import Iterator
+from importlib import util as importlib_util
+from pathlib import Path
+from typing import Iterator, Protocol, Sequence
 
 from glovego_data._cv2 import cv2
+from glovego_data.errors import GlovegoError
 import numpy as np
 
-MEDIAPIPE_VERSION = "mediapipe-0.10.21"
+HAND_MODEL_ENV = "GLOVEGO_HAND_MODEL"
 PALM = (0, 1, 2, 5, 9, 13, 17)
 FINGERS = ((1, 2, 3, 4), (5, 6, 7, 8), (9, 10, 11, 12), (13, 14, 15, 16), (17, 18, 19, 20))
 MCPS = (5, 9, 13, 17)
+# Handedness label → wearer's side. The legacy API assumes a mirrored selfie, so on egocentric
+# (unmirrored) frames its labels are swapped. The Tasks API already names the wearer's hand: on the
+# same images and networks (mediapipe 0.10.21) it reports the same class index as the legacy API
+# under the opposite name (tests/augment/data/fixture_landmarks.json).
+SIDE_FROM_MIRRORED_LABEL = {"Left": 1, "Right": 0}
+SIDE_FROM_WEARER_LABEL = {"Left": 0, "Right": 1}
+INSTALL_HINT = (
+    "pip install 'glovego[mediapipe]' and pass --hand-model hand_landmarker.task (or set "
+    f"{HAND_MODEL_ENV}), or on Python 3.10–3.12 with numpy < 2: pip install 'glovego[mediapipe-legacy]'"
+)
 
 
 @dataclass(frozen=True)
@@ -42,8 +59,114 @@ class HandLandmarks:
         return float(np.mean(gaps))
 
 
+def hand_from_normalized(
+    xy: Sequence[Sequence[float]], label: str | None, score: float, width: int, height: int, *, mirrored: bool
+) -> HandLandmarks:
+    """One hand from MediaPipe's normalised [0, 1] landmarks; `mirrored`: labels assume a selfie."""
+    points = np.asarray(xy, dtype=np.float64).reshape(-1, 2) * np.array([width, height], dtype=np.float64)
+    if points.shape != (21, 2):
+        raise ValueError(f"a MediaPipe hand has 21 landmarks; got {len(points)}")
+    sides = SIDE_FROM_MIRRORED_LABEL if mirrored else SIDE_FROM_WEARER_LABEL
+    return HandLandmarks(points, sides.get(label or "", -1), float(score))
+
+
+class HandLandmarkDetector(Protocol):
+    """What both APIs offer: landmarks of the hands on one RGB uint8 image, and a provenance name."""
+
+    name: str
+
+    def detect(self, rgb: np.ndarray) -> list[HandLandmarks]: ...
+
+    def close(self) -> None: ...
+
+    def __enter__(self) -> "HandLandmarkDetector": ...
+
+    def __exit__(self, *exc: object) -> None: ...
+
+
+@dataclass(frozen=True)
+class LandmarkApi:
+    """Which API a detector will use: "legacy" or "tasks" (with its model file); `version` of mediapipe."""
+
+    kind: str
+    version: str
+    model: Path | None = None
+
+    @property
+    def name(self) -> str:
+        """Provenance string for `info.ehoi.pseudo_keypoints`."""
+        return f"mediapipe-{self.version}" + ("" if self.kind == "legacy" else f"-tasks:{self.model.name if self.model else ''}")
+
+
+def resolve_hand_model(hand_model: str | os.PathLike[str] | None) -> Path | None:
+    """The Tasks model file: the explicit option, else `GLOVEGO_HAND_MODEL`, else none."""
+    value = os.fspath(hand_model) if hand_model is not None else os.environ.get(HAND_MODEL_ENV, "")
+    return Path(value).expanduser() if value else None
+
+
+def choose_api(hand_model: Path | None, version: str | None, has_legacy: bool) -> LandmarkApi:
+    """A model file means the Tasks API (any mediapipe); none means the legacy bundled models.
+
+    Raises GlovegoError naming what to install or pass when neither is possible.
+    """
+    if version is None:
+        raise GlovegoError(f"hand landmarks need MediaPipe, which is not installed: {INSTALL_HINT}")
+    if hand_model is not None:
+        if not hand_model.is_file():
+            raise GlovegoError(f"{hand_model}: hand landmark model not found (--hand-model / {HAND_MODEL_ENV})")
+        return LandmarkApi("tasks", version, hand_model)
+    if has_legacy:
+        return LandmarkApi("legacy", version)
+    raise GlovegoError(
+        f"mediapipe {version} has no bundled hand models: pass --hand-model FILE (MediaPipe's "
+        f"hand_landmarker.task, downloaded once) or set {HAND_MODEL_ENV}=FILE"
+    )
+
+
+def installed_mediapipe() -> tuple[str, bool] | None:
+    """(version, whether `mp.solutions.hands` exists) of the installed mediapipe, or None."""
+    if importlib_util.find_spec("mediapipe") is None:
+        return None
+    import mediapipe as mp
+
+    has_legacy = getattr(getattr(mp, "solutions", None), "hands", None) is not None
+    return str(getattr(mp, "__version__", "unknown")), has_legacy
+
+
+def landmark_api(hand_model: str | os.PathLike[str] | None = None) -> LandmarkApi:
+    """The API `open_hand_detector(hand_model)` uses here; GlovegoError if none can run."""
+    installed = installed_mediapipe()
+    version, has_legacy = installed if installed is not None else (None, False)
+    return choose_api(resolve_hand_model(hand_model), version, has_legacy)
+
+
+def hand_landmarks_unavailable(hand_model: str | os.PathLike[str] | None = None) -> str | None:
+    """Why no landmarks can be had here (the message to show), or None when they can."""
+    try:
+        landmark_api(hand_model)
+    except GlovegoError as exc:
+        return str(exc)
+    return None
+
+
+def open_hand_detector(
+    hand_model: str | os.PathLike[str] | None = None, *, max_hands: int = 2, min_confidence: float = 0.5
+) -> HandLandmarkDetector:
+    """A ready detector through whichever API `landmark_api` picks (reuse it for every image)."""
+    api = landmark_api(hand_model)
+    if api.kind == "tasks":
+        from glovego_data.augment.mediapipe_tasks import TasksHandDetector
+
+        assert api.model is not None
+        return TasksHandDetector(api.model, api.name, max_hands=max_hands, min_confidence=min_confidence)
+    from glovego_data.augment.mediapipe_legacy import LegacyHandDetector
+
+    return LegacyHandDetector(api.name, max_hands=max_hands, min_confidence=min_confidence)
+
+
 @contextmanager
-def _native_stderr_silenced() -> Iterator[None]:
+def native_stderr_silenced() -> Iterator[None]:
+    """MediaPipe's C++ side prints set-up notices straight to fd 2 (they would tear a progress bar)."""
     sys.stderr.flush()
     saved = os.dup(2)
     devnull = os.open(os.devnull, os.O_WRONLY)
@@ -54,44 +177,6 @@ def _native_stderr_silenced() -> Iterator[None]:
         os.dup2(saved, 2)
         os.close(saved)
         os.close(devnull)
-
-
-class HandDetector:
-    """One `mp.solutions.hands.Hands` in static-image mode, reused for every image of a process."""
-
-    def __init__(self, max_hands: int = 2, model_complexity: int = 1, min_confidence: float = 0.5) -> None:
-        import mediapipe as mp
-
-        # MediaPipe's C++ side prints setup notices straight to fd 2 (they would tear the progress
-        # bar): build the graph and run it once on a blank frame with fd 2 pointed at /dev/null.
-        with _native_stderr_silenced():
-            self._hands = mp.solutions.hands.Hands(
-                static_image_mode=True,
-                max_num_hands=max_hands,
-                model_complexity=model_complexity,
-                min_detection_confidence=min_confidence,
-            )
-            self._hands.process(np.zeros((64, 64, 3), np.uint8))
-
-    def detect(self, rgb: np.ndarray) -> list[HandLandmarks]:
-        height, width = rgb.shape[:2]
-        result = self._hands.process(np.ascontiguousarray(rgb[..., :3]))
-        found: list[HandLandmarks] = []
-        for marks, handed in zip(result.multi_hand_landmarks or [], result.multi_handedness or []):
-            pts = np.array([[lm.x * width, lm.y * height] for lm in marks.landmark], dtype=np.float64)
-            label = handed.classification[0].label
-            side = {"Left": 1, "Right": 0}.get(label, -1)  # swapped: frames are not mirrored
-            found.append(HandLandmarks(pts, side, float(handed.classification[0].score)))
-        return found
-
-    def close(self) -> None:
-        self._hands.close()
-
-    def __enter__(self) -> "HandDetector":
-        return self
-
-    def __exit__(self, kind: type[BaseException] | None, value: BaseException | None, tb: TracebackType | None) -> None:
-        self.close()
 
 
 def landmark_mask(hand: HandLandmarks, shape: tuple[int, int]) -> np.ndarray:

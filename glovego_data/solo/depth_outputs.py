@@ -15,9 +15,15 @@ _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
 def depth_to_map8(depth_m: np.ndarray, range_m: float) -> np.ndarray:
-    """`round(255 · min(d, R) / R)`, far = bright; no geometry (0, negative, NaN) → 255."""
-    valid = np.isfinite(depth_m) & (depth_m > 0)
-    scaled = np.rint(np.minimum(np.where(valid, depth_m, range_m), range_m) * (255.0 / range_m))
+    """`round(255 · min(d, R) / R)`, far = bright; no geometry (0, negative, NaN) → 255.
+
+    Computed in float32 whatever type `range_m` has: under numpy 2 (NEP 50) a numpy float64 range
+    would otherwise lift the product to float64 and move some pixels by one level.
+    """
+    depth = np.asarray(depth_m, dtype=np.float32)
+    far, scale = np.float32(range_m), np.float32(255.0 / float(range_m))
+    valid = np.isfinite(depth) & (depth > 0)
+    scaled = np.rint(np.minimum(np.where(valid, depth, far), far) * scale)
     return scaled.astype(np.uint8)
 
 
