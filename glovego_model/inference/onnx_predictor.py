@@ -11,6 +11,7 @@ from glovego_data.errors import GlovegoError
 from glovego_model.detections import ImageDetections
 from glovego_model.export.metadata import OnnxModelInfo, read_info
 from glovego_model.export.runtime import open_session
+from glovego_model.inference.batches import predict_in_batches
 from glovego_model.inference.postprocess import MASK_NAME, MAX_DETECTIONS, MIN_SCORE, to_detections
 from glovego_model.inference.preprocess import preprocess_images
 
@@ -61,16 +62,13 @@ class OnnxEhoiPredictor:
         max_detections: int = MAX_DETECTIONS, min_score: float = MIN_SCORE, with_masks: bool = False,
     ) -> list[ImageDetections]:
         """Detections for each HxWx3 uint8 RGB image, boxes and keypoints in its own pixels."""
-        if len(images) != len(image_ids):
-            raise ValueError("images and image_ids differ in length")
-        out: list[ImageDetections] = []
-        for start in range(0, len(images), batch_size):
-            chunk = images[start : start + batch_size]
+
+        def detect(chunk: Sequence[np.ndarray], ids: list[Any], sizes: list[tuple[int, int]]) -> list[ImageDetections]:
             topk = self.run(preprocess_images(chunk, self.image_size))
             topk = {name: value[:, :max_detections] for name, value in topk.items()}
             if not with_masks:
                 topk.pop(MASK_NAME, None)
-            sizes = [(img.shape[1], img.shape[0]) for img in chunk]
-            out.extend(to_detections(topk, list(image_ids[start : start + batch_size]), sizes, self.image_size,
-                                     self.info.hand_label, min_score=min_score, with_masks=with_masks))
-        return out
+            return to_detections(topk, ids, sizes, self.image_size, self.info.hand_label,
+                                 min_score=min_score, with_masks=with_masks)
+
+        return predict_in_batches(images, image_ids, batch_size, detect)

@@ -10,6 +10,7 @@ import torch
 
 from glovego_data.errors import GlovegoError
 from glovego_model.detections import ImageDetections
+from glovego_model.inference.batches import predict_in_batches
 from glovego_model.inference.postprocess import MAX_DETECTIONS, MIN_SCORE, postprocess
 from glovego_model.inference.preprocess import preprocess_images
 
@@ -61,17 +62,13 @@ class EhoiPredictor:
         max_detections: int = MAX_DETECTIONS, min_score: float = MIN_SCORE, with_masks: bool = False,
     ) -> list[ImageDetections]:
         """Detections for each HxWx3 uint8 RGB image, boxes and keypoints in its own pixels."""
-        if len(images) != len(image_ids):
-            raise ValueError("images and image_ids differ in length")
-        out: list[ImageDetections] = []
-        for start in range(0, len(images), batch_size):
-            chunk = images[start : start + batch_size]
+
+        def detect(chunk: Sequence[np.ndarray], ids: list[Any], sizes: list[tuple[int, int]]) -> list[ImageDetections]:
             pixels = self.preprocess(chunk).to(self.device)
             with torch.autocast(self.device.type, dtype=torch.bfloat16,
                                 enabled=self.device.type == "cuda" and torch.cuda.is_bf16_supported()):
                 outputs = self.model(pixels)
-            sizes = [(img.shape[1], img.shape[0]) for img in chunk]
-            out.extend(postprocess(self.config, outputs, list(image_ids[start : start + batch_size]), sizes,
-                                   max_detections=max_detections, min_score=min_score, with_masks=with_masks,
-                                   input_size=self._input_size))
-        return out
+            return postprocess(self.config, outputs, ids, sizes, max_detections=max_detections, min_score=min_score,
+                               with_masks=with_masks, input_size=self._input_size)
+
+        return predict_in_batches(images, image_ids, batch_size, detect)
