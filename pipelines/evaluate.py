@@ -12,6 +12,7 @@ from typing import Any
 
 from glovego_data.atomic import atomic_write_bytes, atomic_write_json
 from glovego_data.ehoi_coco import EhoiDataset, load_dataset, read_json
+from glovego_data.ehoi_coco.checks import require_valid
 from glovego_data.errors import GlovegoError
 from glovego_data.progress import Progress, no_progress
 from glovego_model.evaluation import EhoiEvaluation, PRCurve, evaluate_detailed
@@ -41,6 +42,7 @@ def run_evaluate(
     if (predictions is None) == (weights is None):
         raise GlovegoError("give exactly one of --predictions PRED.json or --weights RUN_DIR")
     gt = load_dataset(gt_path)
+    require_valid(gt_path, gt)  # v1 ground truth as `validate` checks it: broken records would move the metrics
     if predictions is not None:
         records = read_json(predictions)
         source = str(predictions)
