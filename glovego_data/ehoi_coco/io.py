@@ -11,7 +11,7 @@ from typing import Any
 
 from glovego_data.atomic import atomic_write_bytes
 from glovego_data.ehoi_coco.constants import CATEGORY_NAME_ALIASES, HAND_KEYS
-from glovego_data.ehoi_coco.geometry import box_inside, clip_box, image_diagonal
+from glovego_data.ehoi_coco.geometry import box_inside, clip_box, image_diagonal, offset_between
 from glovego_data.ehoi_coco.info import EHOI_KEY_ORDER, is_v1
 from glovego_data.ehoi_coco.schema import Annotation, Category, EhoiDataset, Image, find_hand_category
 from glovego_data.errors import FormatError
@@ -387,13 +387,27 @@ def canonicalize(dataset: EhoiDataset) -> EhoiDataset:
 
 
 def dataset_to_dict(dataset: EhoiDataset) -> dict[str, Any]:
+    sizes = {img.id: (img.width, img.height) for img in dataset.images}
     return {
         "info": info_to_dict(dataset.info),
         "licenses": list(dataset.licenses),
         "images": [image_to_dict(img) for img in sorted(dataset.images, key=lambda im: im.id)],
         "categories": [category_to_dict(c) for c in sorted(dataset.categories, key=lambda c: c.id)],
-        "annotations": [annotation_to_dict(a) for a in sorted(dataset.annotations, key=lambda a: a.id)],
+        "annotations": [_with_written_offset(annotation_to_dict(a), sizes.get(a.image_id))
+                        for a in sorted(dataset.annotations, key=lambda a: a.id)],
     }
+
+
+def _with_written_offset(record: dict[str, Any], size: tuple[Any, Any] | None) -> dict[str, Any]:
+    """One rounding rule for writer and checker: a resolved hand's offset is the one between its
+    boxes *as written* (rounded), so `validate` recomputes the same numbers on any image size."""
+    if (record.get("id_obj", -1) in (-1, None) or len(record.get("bbox_obj") or []) != 4 or size is None
+            or (record["dx"], record["dy"], record["magnitude"]) == (0, 0, 0)):
+        return record
+    dx, dy, magnitude = offset_between(record["bbox"], record["bbox_obj"], size[0], size[1])
+    if (dx, dy, magnitude) != (0.0, 0.0, 0.0):
+        record["dx"], record["dy"], record["magnitude"] = round(dx, 6), round(dy, 6), round(magnitude, 6)
+    return record
 
 
 def encode_dataset(dataset: EhoiDataset) -> bytes:
