@@ -205,3 +205,23 @@ def test_an_interrupted_run_says_the_exact_command_that_resumes_it(data, tmp_pat
                 f"glovego train --train-json {data} --output-dir '{run}' --config ci_tiny --max-steps 5 --image-size 64 "
                 "--save-every 1 --ema --resume")
     assert expected in result.output, result.output
+
+
+@pytest.mark.parametrize(("name", "problem"), [
+    ("model.safetensors", "not a whole safetensors file, truncated or damaged"),
+    ("config.json", "not valid JSON, truncated or damaged"),
+])
+def test_a_truncated_model_file_is_named_by_eval_and_train_init(data, reference, tmp_path, name, problem):
+    model = tmp_path / "model"
+    shutil.copytree(reference / "final", model)
+    path = model / name
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    before = tree_digest(tmp_path)
+    for args in (["eval", "--gt", str(data), "--weights", str(model)],
+                 ["train", "--config", "ci_tiny", "--train-json", str(data), "--output-dir", str(tmp_path / "run"),
+                  "--init", str(model)]):
+        result = CliRunner().invoke(_app(), args)
+        lines = result.output.strip().splitlines()
+        assert result.exit_code == 1 and len(lines) == 1, result.output
+        assert lines[0].startswith(f"{args[0]}: {path}: {problem} ("), lines[0]
+    assert tree_digest(tmp_path) == before
