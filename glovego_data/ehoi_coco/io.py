@@ -32,6 +32,8 @@ def read_json(path: str | Path) -> Any:
         text = path.read_bytes()
     except FileNotFoundError:
         raise FormatError(f"{path}: file not found") from None
+    except IsADirectoryError:
+        raise FormatError(f"{path}: is a folder; expected a JSON file") from None
     try:
         return json.loads(text)
     except (json.JSONDecodeError, UnicodeDecodeError) as error:

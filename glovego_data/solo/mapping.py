@@ -166,6 +166,8 @@ def load_mapping(path: str | Path | None, *, depth_range_m: float | None = None)
             raw = tomllib.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             raise DatasetError(f"mapping {path}: file not found") from None
+        except IsADirectoryError:
+            raise DatasetError(f"mapping {path}: is a folder; give the mapping TOML file") from None
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
             raise DatasetError(f"mapping {path}: not valid TOML ({error})") from None
         mapping = mapping_from_dict(raw, str(path))

@@ -47,3 +47,13 @@ def test_solo2coco_depth_range_must_be_finite_and_positive(tmp_path, value):
     code, text, _ = _run("solo2coco", str(tmp_path / "solo"), str(tmp_path / "out"), "--depth-range", value)
     assert code == 1 and text == f"solo2coco: --depth-range must be a finite number > 0, got {float(value)}"
     assert not (tmp_path / "out").exists()
+
+
+def test_a_folder_where_a_file_is_expected_is_one_line(tmp_path):
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    code, text, _ = _run("eval", "--gt", str(folder), "--predictions", str(folder))
+    assert code == 1 and text == f"eval: {folder}: is a folder; expected a JSON file"
+    code, text, _ = _run("solo2coco", str(folder), str(tmp_path / "out"), "--mapping", str(folder))
+    assert code == 1 and text == f"solo2coco: mapping {folder}: is a folder; give the mapping TOML file"
+    assert not (tmp_path / "out").exists()
