@@ -153,8 +153,11 @@ class Trainer:
         try:
             state = json.loads(state_path.read_bytes())
             step, best = int(state["step"]), state.get("best_metric")
-        except (ValueError, KeyError, TypeError, UnicodeDecodeError) as error:
-            raise GlovegoError(f"{state_path}: damaged or truncated ({error})") from None
+            window = state.get("loss_window") or {}
+            window = ({str(k): float(v) for k, v in (window.get("sums") or {}).items()}, int(window.get("n", 0)))
+            rng = _host_rng_from(state.get("rng"))
+        except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError) as error:
+            raise GlovegoError(f"{state_path}: damaged or truncated ({type(error).__name__}: {error})") from None
         _verify_files(folder, state.get("files"))
         try:
             self.accelerator.load_state(str(folder))
@@ -162,10 +165,8 @@ class Trainer:
             raise GlovegoError(f"{folder}: cannot load the checkpoint ({type(error).__name__}: {error})") from None
         if self.ema is not None:
             self._load_ema(folder, state)
-        self.step, self.best = step, best
-        window = state.get("loss_window") or {}
-        self.resumed_window = ({str(k): float(v) for k, v in (window.get("sums") or {}).items()}, int(window.get("n", 0)))
-        _restore_host_rng(state.get("rng"))
+        self.step, self.best, self.resumed_window = step, best, window
+        _restore_host_rng(rng)
 
     def _load_ema(self, folder: Path, state: dict[str, Any]) -> None:
         from safetensors.torch import load_model
@@ -386,17 +387,26 @@ def _host_rng() -> dict[str, Any]:
             "numpy": [name, [int(k) for k in keys], int(pos), int(has_gauss), float(cached)]}
 
 
-def _restore_host_rng(state: Any) -> None:
+def _host_rng_from(state: Any) -> tuple[tuple, tuple] | None:
+    """The states `_host_rng` stored, typed for `random.setstate` / `np.random.set_state` (None: none stored)."""
+    import numpy as np
+
+    if state is None:
+        return None
+    version, internal, gauss = state["python"]
+    name, keys, pos, has_gauss, cached = state["numpy"]
+    return ((int(version), tuple(int(v) for v in internal), None if gauss is None else float(gauss)),
+            (str(name), np.asarray(keys, dtype=np.uint32), int(pos), int(has_gauss), float(cached)))
+
+
+def _restore_host_rng(states: tuple[tuple, tuple] | None) -> None:
     import random
 
     import numpy as np
 
-    if not isinstance(state, dict):
-        return
-    version, internal, gauss = state["python"]
-    random.setstate((version, tuple(internal), gauss))
-    name, keys, pos, has_gauss, cached = state["numpy"]
-    np.random.set_state((name, np.asarray(keys, dtype=np.uint32), pos, has_gauss, cached))
+    if states is not None:
+        random.setstate(states[0])
+        np.random.set_state(states[1])
 
 
 def _mount_point(path: Path) -> Path:
