@@ -73,7 +73,7 @@ def test_solo2coco_starts_over_from_a_forged_json_checkpoint(solo, tmp_path, for
     checkpoint = tmp_path / "out.tmp" / CHECKPOINT
     real = {"key": "k", "frames_done": 1, "inputs": "d", "parts": {"images": [10, False]}, "next_image": 2,
             "next_annotation": 3, "without_depth": {"counts": {}, "examples": {}}, "seconds": 1.0,
-            "report": json.loads(json.dumps(_report_dict()))}
+            "report": json.loads(json.dumps(_report_json()))}
     checkpoint_from_dict(real)  # the unforged one reads back
     checkpoint.parent.mkdir(parents=True)
     checkpoint.write_text(json.dumps(forge(real)))
@@ -84,7 +84,8 @@ def test_solo2coco_starts_over_from_a_forged_json_checkpoint(solo, tmp_path, for
     assert _dataset(tmp_path / "out") == _dataset(tmp_path / "reference")
 
 
-def _report_dict() -> dict:
+def _report_json() -> dict:
+    """A small report as the checkpoint JSON holds it."""
     from glovego_data.solo.report import ConversionReport
     from glovego_data.solo.resume import checkpoint_to_dict
 
