@@ -6,7 +6,6 @@ uninterrupted run's (loss window and host RNG restored)."""
 from __future__ import annotations
 
 import errno
-import pickle
 import shutil
 import sys
 from pathlib import Path
