@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from glovego_cli.errors import run_guarded
+from glovego_cli.option_checks import available_device
 from glovego_cli.progress import rich_progress
 from glovego_cli.warnings import print_warnings
 
@@ -66,7 +67,7 @@ def evaluate(
     weights: Optional[Path] = typer.Option(None, "--weights", help="Our model: a run folder (best/, else final/), a save_pretrained folder, or a `glovego export` .onnx file."),
     out: Optional[Path] = typer.Option(None, "--out", help="Folder for metrics.json, pr_<metric>.png (and predictions.json with --weights)."),
     per_class: bool = typer.Option(False, "--per-class", help="Also print the per-object-class table."),
-    device: Optional[str] = typer.Option(None, "--device", help="With --weights: cpu, cuda, cuda:1 … (default: cuda if available)."),
+    device: Optional[str] = typer.Option(None, "--device", callback=available_device, help="With --weights: cpu, cuda, cuda:1 … (default: cuda if available)."),
     batch_size: int = typer.Option(8, "--batch-size", min=1, help="With --weights: images per forward pass."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace --out if it exists (only a folder glovego made)."),
 ) -> None:

@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 
 from glovego_cli.errors import run_guarded
+from glovego_cli.option_checks import available_device
 from glovego_cli.progress import rich_progress
 
 EPILOG = """Examples:
@@ -29,7 +30,7 @@ def infer(
     weights: Path = typer.Option(..., "--weights", help="A training run folder (best/, else final/), a save_pretrained folder, or a `glovego export` .onnx file (run by onnxruntime)."),
     out: Path = typer.Option(..., "--out", help="Folder to create: predictions.json, pictures/, videos/."),
     threshold: float = typer.Option(0.5, "--threshold", min=0.0, max=1.0, help="Minimum score to draw (predictions.json keeps every detection ≥ 0.05)."),
-    device: Optional[str] = typer.Option(None, "--device", help="cpu, cuda, cuda:1 … (default: cuda if available)."),
+    device: Optional[str] = typer.Option(None, "--device", callback=available_device, help="cpu, cuda, cuda:1 … (default: cuda if available)."),
     batch_size: int = typer.Option(8, "--batch-size", min=1, help="Images per forward pass."),
     masks: bool = typer.Option(False, "--masks", help="Also predict masks (RLE in predictions.json, drawn in pictures); needs memory ∝ image size × 100."),
     stride: int = typer.Option(1, "--stride", min=1, help="Videos: every N-th frame (ids keep the frame's own index)."),

@@ -10,10 +10,14 @@ from rich.console import Console
 from rich.table import Table
 
 from glovego_cli.errors import run_guarded
+from glovego_cli.option_checks import one_of
 from glovego_cli.progress import rich_progress
 
 if TYPE_CHECKING:
     from glovego_data.solo.generator import GeneratedSolo
+
+LABEL_STYLES = ("unity", "mediapipe", "snake", "camel")  # glovego_data.solo.generator.keypoint_labels
+MAX_SIDE = 8192  # pixels: a larger frame is a typo, not a camera
 
 EPILOG = """Examples:
 
@@ -29,14 +33,14 @@ def solo_generate(
     out_dir: Path = typer.Argument(..., help="The SOLO folder to create."),
     sequences: int = typer.Option(2, "--sequences", min=1, help="Sequences (scenario iterations)."),
     steps: int = typer.Option(3, "--steps", min=1, help="Steps per sequence."),
-    width: int = typer.Option(640, "--width", min=32),
-    height: int = typer.Option(360, "--height", min=32),
+    width: int = typer.Option(640, "--width", min=32, max=MAX_SIDE),
+    height: int = typer.Option(360, "--height", min=32, max=MAX_SIDE),
     seed: int = typer.Option(0, "--seed", help="Same seed, same bytes."),
     dense: bool = typer.Option(False, "--dense", help="About 80 small instances per frame (benchmark setting)."),
     cameras: int = typer.Option(1, "--cameras", min=1, help="RGB sensors per step."),
     metadata: float = typer.Option(1.0, "--metadata", min=0.0, max=1.0, help="Share of frames with the interaction tag."),
     id_space: str = typer.Option("instanceId", "--id-space", help="How id_obj names the object: instanceId, labelId, metadata:object_info.object_id."),
-    label_style: str = typer.Option("unity", "--label-style", help="Keypoint labels: unity, mediapipe, snake, camel."),
+    label_style: str = typer.Option("unity", "--label-style", callback=one_of(*LABEL_STYLES), help="Keypoint labels: unity, mediapipe, snake, camel."),
     depth: bool = typer.Option(True, "--depth/--no-depth", help="Write the depth EXR."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace OUT_DIR if it exists."),
 ) -> None:

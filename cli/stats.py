@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 import typer
 from rich.console import Console
@@ -67,8 +67,23 @@ def stats(
         typer.echo(json.dumps(result, indent=2, ensure_ascii=False))
     else:
         print_stats_tables(Console(), result)
+    _warn_uncounted(result)
     if plot is not None:
         Console(stderr=True).print(f"plot: {plot}")
+
+
+def _warn_uncounted(result: dict[str, Any]) -> None:
+    """What the tables could not count: annotations on unlisted images, invalid attribute values."""
+    err = Console(stderr=True, highlight=False, soft_wrap=True)
+    for root, data in result["roots"].items():
+        for split, counts in data["splits"].items():
+            if counts["annotations_without_image"]:
+                err.print(f"[yellow]stats:[/] {root}/annotations/{split}.json: {counts['annotations_without_image']} "
+                          "annotation(s) on image ids not in images (not counted; glovego validate lists them)")
+            for key, values in counts["attributes"].items():
+                if values["invalid"]:
+                    err.print(f"[yellow]stats:[/] {root}/annotations/{split}.json: {values['invalid']} hand(s) with "
+                              f"an invalid {key} (not -1, 0 or 1; counted as invalid)")
 
 
 def register(app: typer.Typer) -> None:

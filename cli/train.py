@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 from pathlib import Path
 from typing import List, Optional
 
@@ -33,6 +34,7 @@ EPILOG = """Examples:
 
 
 def train(
+    ctx: typer.Context,
     train_json: List[Path] = typer.Option([], "--train-json", help="Training EHOI-COCO JSON (repeat to mix, e.g. synthetic + real)."),
     val_json: Optional[Path] = typer.Option(None, "--val-json", help="Validation JSON (EHOI metrics, `best/` selection)."),
     output_dir: Optional[Path] = typer.Option(None, "--output-dir", help="Run folder: checkpoints/, best/, final/, metrics.csv, curves.png."),
@@ -59,6 +61,8 @@ def train(
 ) -> None:
     """Train GlovEgo-Net (RT-DETRv2 + EHOI heads) with accelerate; resumable, validated, self-describing outputs."""
 
+    resume_command = _resume_command(ctx)
+
     def job() -> None:
         from glovego_pipelines.train import load_recipe, merge_options, run_train
 
@@ -71,7 +75,11 @@ def train(
             save_every=save_every, seed=seed, workers=workers, mixed_precision=mixed_precision, ema=ema,
             resume=resume or None, wandb=wandb or None, stop_after=stop_after,
         ))
-        result = run_train(options, warn=lambda line: print_warnings([line]))
+        try:
+            result = run_train(options, warn=lambda line: print_warnings([line]), on_notice=_notice)
+        except KeyboardInterrupt:
+            _say_how_to_resume(Path(options.output_dir), resume_command)
+            raise
         console = Console()
         table = Table(title=f"glovego train → {result.run_dir}")
         table.add_column("metric")
@@ -84,6 +92,40 @@ def train(
         console.print(json.dumps({"run_dir": str(result.run_dir), "step": result.step, "best": result.best_metric}))
 
     run_guarded("train", job)
+
+
+def _notice(message: str) -> None:
+    Console(stderr=True).print(f"[bold yellow]train:[/] {message}", soft_wrap=True, highlight=False)
+
+
+def _resume_command(ctx: typer.Context) -> str:
+    """This very command line with `--resume`, rebuilt from the parsed options (quoted for a shell)."""
+    words = ["glovego", "train"]
+    for param in ctx.command.params:
+        value = ctx.params.get(param.name)
+        if param.param_type_name != "option" or value is None or value == () or value == []:
+            continue
+        if param.is_flag:  # --ema/--no-ema: None when not given; plain flags: False when not given
+            if value or param.secondary_opts:
+                words.append(param.opts[0] if value else param.secondary_opts[0])
+            continue
+        for item in value if param.multiple else [value]:
+            words += [param.opts[0], str(item)]
+    if "--resume" not in words:
+        words.append("--resume")
+    return shlex.join(words)
+
+
+def _say_how_to_resume(output_dir: Path, command: str) -> None:
+    from glovego_model.engine.trainer import checkpoint_dirs
+
+    found = checkpoint_dirs(output_dir)
+    if found:
+        message = f"interrupted; the last checkpoint is {found[-1]}; continue with: {command}"
+    else:
+        message = (f"interrupted before the first checkpoint in {output_dir / 'checkpoints'} (--save-every N writes "
+                   "them as training goes); run the same command again to start over")
+    Console(stderr=True).print(f"[bold yellow]train:[/] {message}", soft_wrap=True, highlight=False)
 
 
 def register(app: typer.Typer) -> None:

@@ -12,6 +12,7 @@ from typing import Any
 
 from glovego_data.atomic import atomic_write_bytes, atomic_write_json, staging_dir
 from glovego_data.ehoi_coco import EhoiDataset, load_dataset, read_json
+from glovego_data.ehoi_coco.checks import require_valid
 from glovego_data.errors import GlovegoError
 from glovego_data.paths import check_output
 from glovego_data.progress import Progress, no_progress
@@ -48,6 +49,7 @@ def run_evaluate(
         if out.exists() and not overwrite:
             raise GlovegoError(f"{out}: already exists (use --overwrite to replace it)")
     gt = load_dataset(gt_path)
+    require_valid(gt_path, gt)  # v1 ground truth as `validate` checks it: broken records would move the metrics
     if predictions is not None:
         records = read_json(predictions)
         source = str(predictions)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import math
 import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -156,9 +157,55 @@ def build_model_for(options: TrainOptions, categories: list[str]):
     return load_model(options.init, categories=categories, **ehoi)
 
 
-def run_train(options: TrainOptions, warn: Callable[[str], None] = lambda line: None):
+MIXED_PRECISION = ("auto", "no", "bf16", "fp16")
+SCHEDULES = ("step", "cosine", "constant")
+MAX_IMAGE_SIZE = 4096
+
+
+def check_options(options: TrainOptions) -> None:
+    """Every numeric and named setting in range, from the command line or a recipe alike: a bad value
+    is one line here, not a traceback (or a silent untrained model) later."""
+    def at_least(name: str, value: Any, low: int) -> None:
+        if not isinstance(value, int) or isinstance(value, bool) or value < low:
+            raise GlovegoError(f"--{name.replace('_', '-')} must be an integer ≥ {low}, got {value!r}")
+
+    def finite(name: str, value: Any, *, positive: bool = False, low: float = 0.0, high: float = math.inf) -> None:
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+        ok = ok and (value > 0 if positive else value >= low) and value <= high
+        if not ok:
+            bound = "> 0" if positive else f"in [{low:g}, {high:g}]"
+            raise GlovegoError(f"--{name.replace('_', '-')} must be a finite number {bound}, got {value!r}")
+
+    for name in ("max_steps", "batch_size", "grad_accumulation", "eval_batch_size", "keep_checkpoints", "log_every"):
+        at_least(name, getattr(options, name), 1)
+    for name in ("warmup_steps", "eval_every", "save_every", "workers", "seed"):
+        at_least(name, getattr(options, name), 0)
+    if options.stop_after is not None:
+        at_least("stop_after", options.stop_after, 1)
+    finite("lr", options.lr, positive=True)
+    finite("weight_decay", options.weight_decay)
+    finite("backbone_lr_scale", options.backbone_lr_scale)
+    finite("min_lr_ratio", options.min_lr_ratio, high=1.0)
+    finite("flip", options.flip, high=1.0)
+    if options.grad_clip is not None:
+        finite("grad_clip", options.grad_clip)
+    for size in [options.image_size, *(options.sizes or [])]:
+        if not isinstance(size, int) or isinstance(size, bool) or not 32 <= size <= MAX_IMAGE_SIZE:
+            raise GlovegoError(f"--image-size must be an integer in [32, {MAX_IMAGE_SIZE}], got {size!r}")
+    if options.mixed_precision not in MIXED_PRECISION:
+        raise GlovegoError(f"--mixed-precision must be one of {', '.join(MIXED_PRECISION)}, got {options.mixed_precision!r}")
+    if options.schedule not in SCHEDULES:
+        raise GlovegoError(f"schedule must be one of {', '.join(SCHEDULES)}, got {options.schedule!r}")
+    for name in [*options.train_json, *([options.val_json] if options.val_json else [])]:
+        if Path(name).is_dir():
+            raise GlovegoError(f"{name}: is a folder; give an annotation file (…/annotations/train.json)")
+
+
+def run_train(options: TrainOptions, warn: Callable[[str], None] = lambda line: None,
+              on_notice: Callable[[str], None] | None = None):
     """Train as `options` says; returns the trainer's `TrainResult`. `warn` receives the loader's
-    repair warnings and the depth assumptions of every index before the first step."""
+    repair warnings and the depth assumptions of every index before the first step; `on_notice`
+    hears what the run did differently from what was asked (a damaged checkpoint skipped on resume)."""
     from glovego_model.data import ConcatIndex, build_index
     from glovego_model.engine import Trainer, TrainSettings
     from glovego_model.modeling import freeze_modules
@@ -168,6 +215,7 @@ def run_train(options: TrainOptions, warn: Callable[[str], None] = lambda line: 
         raise GlovegoError("--train-json is required (or a recipe with train_json)")
     if not options.output_dir:
         raise GlovegoError("--output-dir is required")
+    check_options(options)
     check_output(options.output_dir, [*options.train_json, options.val_json], option="--output-dir")
     resolve_freeze_names(options.freeze)  # unknown names fail before any heavy work
     indexes = [build_index(p) for p in options.train_json]
@@ -195,5 +243,6 @@ def run_train(options: TrainOptions, warn: Callable[[str], None] = lambda line: 
         data[str(val_index.json_path)] = sha256_of(val_index.json_path)
     run_info = {"command": "glovego train", "arguments": {k: v for k, v in vars(options).items()},
                 "data_sha256": data, "categories": categories}
-    trainer = Trainer(model, ConcatIndex(indexes), val_index, settings, run_info, resume=options.resume)
+    trainer = Trainer(model, ConcatIndex(indexes), val_index, settings, run_info, resume=options.resume,
+                      on_notice=on_notice)
     return trainer.fit()

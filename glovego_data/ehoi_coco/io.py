@@ -11,7 +11,7 @@ from typing import Any
 
 from glovego_data.atomic import atomic_write_bytes
 from glovego_data.ehoi_coco.constants import CATEGORY_NAME_ALIASES, HAND_KEYS
-from glovego_data.ehoi_coco.geometry import box_inside, clip_box, image_diagonal
+from glovego_data.ehoi_coco.geometry import box_inside, clip_box, image_diagonal, offset_between
 from glovego_data.ehoi_coco.info import EHOI_KEY_ORDER, MAGNITUDE_CONVENTIONS, is_v1, make_info, stored_magnitude_diagonal
 from glovego_data.ehoi_coco.schema import Annotation, Category, EhoiDataset, Image, find_hand_category
 from glovego_data.errors import FormatError
@@ -32,6 +32,8 @@ def read_json(path: str | Path) -> Any:
         text = path.read_bytes()
     except FileNotFoundError:
         raise FormatError(f"{path}: file not found") from None
+    except IsADirectoryError:
+        raise FormatError(f"{path}: is a folder; expected a JSON file") from None
     try:
         return json.loads(text)
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
@@ -431,13 +433,30 @@ def canonicalize(dataset: EhoiDataset) -> EhoiDataset:
 
 def dataset_to_dict(dataset: EhoiDataset) -> dict[str, Any]:
     scales = _magnitude_scales(dataset) if magnitude_convention(dataset) != "image_diagonal" else {}
+    sizes = {img.id: (img.width, img.height) for img in dataset.images}
     return {
         "info": info_to_dict(dataset.info),
         "licenses": list(dataset.licenses),
         "images": [image_to_dict(img) for img in sorted(dataset.images, key=lambda im: im.id)],
         "categories": [category_to_dict(c) for c in sorted(dataset.categories, key=lambda c: c.id)],
-        "annotations": [annotation_to_dict(a, scales.get(a.image_id, 1.0)) for a in sorted(dataset.annotations, key=lambda a: a.id)],
+        "annotations": [_with_written_offset(annotation_to_dict(a, scales.get(a.image_id, 1.0)), sizes.get(a.image_id),
+                                              scales.get(a.image_id, 1.0))
+                        for a in sorted(dataset.annotations, key=lambda a: a.id)],
     }
+
+
+def _with_written_offset(record: dict[str, Any], size: tuple[Any, Any] | None,
+                         magnitude_scale: float = 1.0) -> dict[str, Any]:
+    """One rounding rule for writer and checker: a resolved hand's offset is the one between its
+    boxes *as written* (rounded), so `validate` recomputes the same numbers on any image size;
+    the magnitude in the file's own unit (`magnitude_scale` as in `annotation_to_dict`)."""
+    if (record.get("id_obj", -1) in (-1, None) or len(record.get("bbox_obj") or []) != 4 or size is None
+            or (record["dx"], record["dy"], record["magnitude"]) == (0, 0, 0)):
+        return record
+    dx, dy, magnitude = offset_between(record["bbox"], record["bbox_obj"], size[0], size[1])
+    if (dx, dy, magnitude) != (0.0, 0.0, 0.0):
+        record["dx"], record["dy"], record["magnitude"] = round(dx, 6), round(dy, 6), round(magnitude / magnitude_scale, 6)
+    return record
 
 
 def encode_dataset(dataset: EhoiDataset) -> bytes:

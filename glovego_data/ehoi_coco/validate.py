@@ -78,6 +78,24 @@ def _has_pixel_magnitudes(raw: dict[str, Any]) -> bool:
                and a["magnitude"] > 2 for a in anns)
 
 
+def image_file_problem(root: Path, name: str, size: tuple[int, int] | None) -> str | None:
+    """What is wrong with `root/images/name` (None: nothing); with `size` (the JSON's width, height),
+    the header is decoded and compared — header only, so a whole dataset is checked in seconds."""
+    path = root / "images" / name
+    if not path.is_file():
+        return f"file not found: images/{name}"
+    if size is None:
+        return None
+    try:
+        with PILImage.open(path) as pil:
+            found = pil.size
+    except Exception:
+        return f"cannot decode image: images/{name}"
+    if found != tuple(size):
+        return f"file is {found[0]}×{found[1]}, JSON says {size[0]}×{size[1]}"
+    return None
+
+
 class _FileChecker:
     """Runs rows 2–28 on one parsed file; `root` enables the on-disk rows 10–11."""
 
@@ -186,18 +204,9 @@ class _FileChecker:
             self.add("width and height must be positive integers", "image", iid)
         if self.root is None or name is None:
             return
-        path = self.root / "images" / name
-        if not path.is_file():
-            self.add(f"file not found: images/{name}", "image", iid)
-        elif size_ok:
-            try:
-                with PILImage.open(path) as pil:
-                    fw, fh = pil.size
-            except Exception:
-                self.add(f"cannot decode image: images/{name}", "image", iid)
-            else:
-                if (fw, fh) != (w, h):
-                    self.add(f"file is {fw}×{fh}, JSON says {w}×{h}", "image", iid)
+        problem = image_file_problem(self.root, name, (w, h) if size_ok else None)
+        if problem is not None:
+            self.add(problem, "image", iid)
         info = self.raw.get("info")
         depth = info.get("ehoi", {}).get("depth") if isinstance(info, dict) and isinstance(info.get("ehoi"), dict) else None
         if depth and (name.startswith("camera_") or img.get("depth_file")):

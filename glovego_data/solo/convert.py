@@ -31,6 +31,7 @@ from glovego_data.solo.reader import FrameRef, discover, iter_frame_refs
 from glovego_data.solo.report import ConversionReport, Tally
 from glovego_data.solo.resume import Checkpoint, InputsDigest, load_checkpoint, run_key, save_checkpoint
 from glovego_data.solo.writer import IncrementalDatasetWriter
+from glovego_data.worker_lifetime import die_with_parent
 
 MASK_FORMATS = ("polygon", "rle")
 
@@ -56,8 +57,9 @@ class ConvertOptions:
 _WORKER_PLAN: ConversionPlan | None = None
 
 
-def _init_worker(plan: ConversionPlan) -> None:
+def _init_worker(plan: ConversionPlan, parent_pid: int) -> None:
     global _WORKER_PLAN
+    die_with_parent(parent_pid)
     _WORKER_PLAN = plan
     os.environ.setdefault("OMP_NUM_THREADS", "1")
 
@@ -81,7 +83,7 @@ def _results(refs: list[FrameRef], plan: ConversionPlan, workers: int, chunk_siz
     context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
     pending: deque[tuple[list[FrameRef], Future]] = deque()
     chunks = _chunks(refs, chunk_size)
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker, initargs=(plan,)) as pool:
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker, initargs=(plan, os.getpid())) as pool:
         try:
             for chunk in chunks:
                 pending.append((chunk, pool.submit(_run_chunk, chunk)))

@@ -4,6 +4,7 @@ is reported before any frame is read."""
 
 from __future__ import annotations
 
+import math
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -108,6 +109,8 @@ def _check(kind: str, value: Any) -> tuple[Any, str | None]:
     if kind in ("nonneg_float", "pos_float"):
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             return value, f"expected a number, got {_kind_of(value)}"
+        if not math.isfinite(value):
+            return value, "must be a finite number"
         if kind == "pos_float" and value <= 0:
             return value, "must be > 0"
         if value < 0:
@@ -163,12 +166,14 @@ def load_mapping(path: str | Path | None, *, depth_range_m: float | None = None)
             raw = tomllib.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             raise DatasetError(f"mapping {path}: file not found") from None
+        except IsADirectoryError:
+            raise DatasetError(f"mapping {path}: is a folder; give the mapping TOML file") from None
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
             raise DatasetError(f"mapping {path}: not valid TOML ({error})") from None
         mapping = mapping_from_dict(raw, str(path))
     if depth_range_m is not None:
-        if depth_range_m <= 0:
-            raise DatasetError(f"--depth-range must be > 0, got {depth_range_m}")
+        if not math.isfinite(depth_range_m) or depth_range_m <= 0:
+            raise DatasetError(f"--depth-range must be a finite number > 0, got {depth_range_m}")
         mapping.depth_range_m = float(depth_range_m)
     return mapping
 

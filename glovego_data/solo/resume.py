@@ -6,14 +6,17 @@ lengths, the id counters and the report so far. Resuming truncates the part file
 and converts the remaining frames; the output bytes equal an uninterrupted run's. The checkpoint
 is only used for the same frames with the same output options (its key), and when the frame files
 it covers are unchanged (name, size, time): a frame after it may have been fixed since.
+
+The checkpoint is JSON, read field by field into known types: anyone who can write beside the
+output can make a resume fail or start over, never run code (no pickle).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import pickle
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, fields, is_dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +25,7 @@ from glovego_data.atomic import atomic_write_bytes
 from glovego_data.solo.reader import FrameRef
 from glovego_data.solo.report import ConversionReport, Tally
 
-CHECKPOINT = Path(".work") / "checkpoint.pkl"
+CHECKPOINT = Path(".work") / "checkpoint.json"
 
 
 @dataclass
@@ -67,10 +70,10 @@ def load_checkpoint(stage: Path, key: str, refs: list[FrameRef]) -> Checkpoint |
     if not path.is_file():
         return None
     try:
-        checkpoint = pickle.loads(path.read_bytes())
-    except Exception:  # a checkpoint from another version, or damaged: start over
+        checkpoint = checkpoint_from_dict(json.loads(path.read_bytes()))
+    except (ValueError, TypeError, KeyError, AttributeError):  # another version's, damaged or forged: start over
         return None
-    if not isinstance(checkpoint, Checkpoint) or checkpoint.key != key:
+    if checkpoint.key != key:
         return None
     if InputsDigest(refs[: checkpoint.frames_done]).hexdigest() != checkpoint.inputs:
         return None
@@ -78,4 +81,87 @@ def load_checkpoint(stage: Path, key: str, refs: list[FrameRef]) -> Checkpoint |
 
 
 def save_checkpoint(stage: Path, checkpoint: Checkpoint) -> None:
-    atomic_write_bytes(stage / CHECKPOINT, pickle.dumps(checkpoint, protocol=pickle.HIGHEST_PROTOCOL))
+    atomic_write_bytes(stage / CHECKPOINT, json.dumps(checkpoint_to_dict(checkpoint), allow_nan=False).encode("utf-8"))
+
+
+def checkpoint_to_dict(checkpoint: Checkpoint) -> Any:
+    return _plain(checkpoint)
+
+
+def _plain(value: Any) -> Any:
+    """JSON values of dataclasses, counters (keys as strings: gloves are −1/0/1), dicts and tuples."""
+    if is_dataclass(value):
+        return {f.name: _plain(getattr(value, f.name)) for f in fields(value)}
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def checkpoint_from_dict(raw: dict[str, Any]) -> Checkpoint:
+    """Rebuild a checkpoint, every value checked against the type it must have (TypeError if not)."""
+    if not isinstance(raw, dict) or set(raw) != {f.name for f in fields(Checkpoint)}:
+        raise KeyError("not a checkpoint")
+    parts = {_str(name): _part(value) for name, value in _dict(raw["parts"]).items()}
+    return Checkpoint(key=_str(raw["key"]), frames_done=_int(raw["frames_done"]), inputs=_str(raw["inputs"]), parts=parts,
+                      next_image=_int(raw["next_image"]), next_annotation=_int(raw["next_annotation"]),
+                      report=_report(_dict(raw["report"])), without_depth=_tally(raw["without_depth"]),
+                      seconds=_float(raw["seconds"]))
+
+
+def _part(raw: Any) -> tuple[int, bool]:
+    length, empty = _list(raw)  # ValueError unless two values
+    return _int(length), _bool(empty)
+
+
+def _report(raw: dict[str, Any]) -> ConversionReport:
+    if set(raw) != {f.name for f in fields(ConversionReport)}:
+        raise KeyError("not a conversion report")
+    counters = {"annotations_per_category", "gloves", "contact_sources", "ignored_types", "depth_measurements"}
+    values: dict[str, Any] = {}
+    for f in fields(ConversionReport):
+        value = raw[f.name]
+        if f.name in counters:
+            keys = int if f.name == "gloves" else str
+            values[f.name] = Counter({keys(_str(k)): _int(n) for k, n in _dict(value).items()})
+        elif f.name == "warnings":
+            values[f.name] = _tally(value)
+        elif f.name == "skipped":
+            values[f.name] = [{_str(k): _str(v) for k, v in _dict(item).items()} for item in _list(value)]
+        elif f.name in ("other_labelers", "template_extras"):
+            values[f.name] = {_str(k): [_str(v) for v in _list(items)] for k, items in _dict(value).items()}
+        elif f.name == "seconds":
+            values[f.name] = _float(value)
+        elif isinstance(f.default, int):
+            values[f.name] = _int(value)
+        else:
+            values[f.name] = _str(value)
+    return ConversionReport(**values)
+
+
+def _tally(raw: Any) -> Tally:
+    raw = _dict(raw)
+    if set(raw) != {"counts", "examples"}:
+        raise KeyError("not a tally")
+    return Tally(counts=Counter({_str(k): _int(n) for k, n in _dict(raw["counts"]).items()}),
+                 examples={_str(k): [_str(e) for e in _list(v)] for k, v in _dict(raw["examples"]).items()})
+
+
+def _typed(kind: type | tuple[type, ...]):
+    def check(value: Any) -> Any:
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            raise TypeError(f"expected {kind}, got {type(value).__name__}")
+        return value
+
+    return check
+
+
+_str, _bool, _dict, _list = _typed(str), _typed(bool), _typed(dict), _typed(list)
+_int = _typed(int)
+
+
+def _float(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"expected a number, got {type(value).__name__}")
+    return float(value)

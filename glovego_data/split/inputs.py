@@ -8,7 +8,7 @@ from pathlib import Path
 
 from glovego_data import __version__
 from glovego_data.ehoi_coco import Category, canonicalize, load_dataset, make_info
-from glovego_data.ehoi_coco.validate import validate_file
+from glovego_data.ehoi_coco.validate import image_file_problem, validate_file
 from glovego_data.errors import GlovegoError
 from glovego_data.paths import image_file, resolve_inside
 from glovego_data.split.categories import category_set_label, remap_categories, union_categories
@@ -20,7 +20,7 @@ DEFAULT_ANNOTATIONS = "annotations/all.json"
 
 def load_root(name: str, root_dir: Path, annotations: Path | None = None) -> RootInput:
     """A dataset root and its annotations (`annotations/all.json` unless given), schema-checked,
-    ids canonical, every image file present."""
+    ids canonical, every image file present and decodable at its JSON size."""
     if not root_dir.is_dir():
         raise GlovegoError(f"{root_dir}: --{name} must be a dataset root folder (with images/ and annotations/)")
     path = annotations or root_dir / DEFAULT_ANNOTATIONS
@@ -50,7 +50,16 @@ def load_root(name: str, root_dir: Path, annotations: Path | None = None) -> Roo
             f"{root_dir / 'images'}: {len(missing)} image file(s) named in {path.name} not found "
             f"(first: {', '.join(missing[:3])})"
         )
+    _check_image_files(root_dir, path, dataset)
     return RootInput(name, root_dir, path, dataset)
+
+
+def _check_image_files(root_dir: Path, path: Path, dataset) -> None:
+    """Every image header decodes to its JSON size: the package's own `validate` checks the same."""
+    for image in dataset.images:
+        problem = image_file_problem(root_dir, image.file_name, (image.width, image.height))
+        if problem is not None:
+            raise GlovegoError(f"{path}: image {image.id}: {problem}")
 
 
 def offset_image_ids(root: RootInput, offset: int) -> None:

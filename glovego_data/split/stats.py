@@ -24,28 +24,46 @@ def _percent(part: int, whole: int) -> float:
 
 
 def dataset_counts(dataset: EhoiDataset) -> dict[str, Any]:
-    """One file's numbers. An EHOI is a hand in contact whose `id_obj` resolves to an object."""
-    hands = list(dataset.hands())
-    gloved = sum(1 for h in hands if h.gloves == 1)
-    ehois = sum(1 for h in hands if h.contact_state == 1 and dataset.active_object(h) is not None)
-    per_category = Counter(ann.category_id for ann in dataset.annotations)
+    """One file's numbers. An EHOI is a hand in contact whose `id_obj` resolves to an object.
+
+    Nothing is dropped silently: annotations on an image id the file does not list are counted
+    apart (`annotations_without_image`), not as hands or objects, and an attribute value outside
+    its labels (a string, 2, null) is counted as `invalid`."""
+    image_ids = {img.id for img in dataset.images}
+    placed = [ann for ann in dataset.annotations if ann.image_id in image_ids]
+    hand_id = dataset.hand_category_id
+    hands = [ann for ann in placed if ann.category_id == hand_id]
+    gloved = sum(1 for h in hands if _label_value(h.gloves) == 1)
+    ehois = sum(1 for h in hands if _label_value(h.contact_state) == 1 and dataset.active_object(h) is not None)
+    per_category = Counter(ann.category_id for ann in placed)
     return {
         "images": len(dataset.images),
         "hands": len(hands),
         "ehois": ehois,
         "gloved_hands": gloved,
         "gloved_percent": _percent(gloved, len(hands)),
-        "objects": len(dataset.annotations) - len(hands),
+        "objects": len(placed) - len(hands),
+        "annotations_without_image": len(dataset.annotations) - len(placed),
         "categories": {c.name: per_category.get(c.id, 0) for c in sorted(dataset.categories, key=lambda c: c.id)},
-        "attributes": {
-            key: {label: sum(1 for h in hands if getattr(h, key) == value) for value, label in labels.items()}
-            for key, labels in ATTRIBUTES.items()
-        },
+        "attributes": {key: _attribute_counts(hands, key, labels) for key, labels in ATTRIBUTES.items()},
     }
 
 
+def _label_value(value: Any) -> int | None:
+    """The tri-state value as an int, or None when it is not one (bools and strings are not)."""
+    return value if type(value) is int else None
+
+
+def _attribute_counts(hands: list[Any], key: str, labels: dict[int, str]) -> dict[str, int]:
+    counts = {label: 0 for label in labels.values()}
+    counts["invalid"] = 0
+    for hand in hands:
+        counts[labels.get(_label_value(getattr(hand, key)), "invalid")] += 1
+    return counts
+
+
 def _add(total: dict[str, Any], part: dict[str, Any]) -> None:
-    for key in ("images", "hands", "ehois", "gloved_hands", "objects"):
+    for key in ("images", "hands", "ehois", "gloved_hands", "objects", "annotations_without_image"):
         total[key] = total.get(key, 0) + part[key]
     for group in ("categories",):
         bucket = total.setdefault(group, {})

@@ -1,6 +1,7 @@
 """The training index: one pass over an EHOI-COCO file into per-image arrays (§2.6).
 
-Built once per JSON; checks every image exists so a missing file fails before training starts.
+Built once per JSON; checks the file as `validate` does and decodes every image header, so a bad
+record fails before training starts.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from glovego_data.ehoi_coco import EhoiDataset, load_dataset
+from glovego_data.ehoi_coco.checks import require_valid
 from glovego_data.ehoi_coco.constants import NUM_KEYPOINTS
 from glovego_data.errors import GlovegoError
 from glovego_data.paths import image_file, resolve_inside
@@ -59,6 +61,12 @@ def category_names(dataset: EhoiDataset) -> list[str]:
     return [c.name for c in sorted(dataset.categories, key=lambda c: c.id)]
 
 
+def _check_before_training(json_path: Path, dataset: EhoiDataset, root: Path) -> None:
+    """`validate`'s checks and every image header decoded once (size against the JSON): a bad
+    record fails here, in one line, not when it is first sampled hours in."""
+    require_valid(json_path, dataset, root=root)
+
+
 def build_index(json_path: str | Path, dataset: EhoiDataset | None = None) -> DatasetIndex:
     """Index `json_path` (a `<root>/annotations/<split>.json`); images come from `<root>/images/`."""
     json_path = Path(json_path)
@@ -66,6 +74,7 @@ def build_index(json_path: str | Path, dataset: EhoiDataset | None = None) -> Da
         raise GlovegoError(f"{json_path}: file not found")
     dataset = dataset if dataset is not None else load_dataset(json_path)
     root = json_path.resolve().parent.parent
+    _check_before_training(json_path, dataset, root)
     cats = sorted(dataset.categories, key=lambda c: c.id)
     label_of = {c.id: i for i, c in enumerate(cats)}
     hand_id = dataset.hand_category_id

@@ -54,7 +54,10 @@ def build_optimizer(model: nn.Module, lr: float, weight_decay: float, backbone_l
 
 
 class ModelEMA:
-    """Exponential moving average of the weights (decay ramps up as in RT-DETR's recipe)."""
+    """Exponential moving average of the weights (decay ramps up as in RT-DETR's recipe).
+
+    Checkpointed by the trainer as `ema.safetensors` + `updates` in trainer_state.json: never
+    through accelerate's custom-object pickle, which loads with `weights_only=False`."""
 
     def __init__(self, model: nn.Module, decay: float = 0.9999, warmups: int = 2000) -> None:
         import copy
@@ -74,10 +77,3 @@ class ModelEMA:
                 value.mul_(d).add_(source[key].detach(), alpha=1 - d)
             else:
                 value.copy_(source[key])
-
-    def state_dict(self) -> dict:
-        return {"module": self.module.state_dict(), "updates": self.updates}
-
-    def load_state_dict(self, state: dict) -> None:
-        self.module.load_state_dict(state["module"])
-        self.updates = int(state["updates"])

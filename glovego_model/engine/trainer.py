@@ -3,9 +3,11 @@ periodic validation, `best/` and `final/` model folders (detector.md §2.9)."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import math
+import os
 import shutil
 import time
 from dataclasses import asdict, dataclass, field
@@ -27,6 +29,8 @@ from glovego_model.modeling.amp import guard_fp16_overflow
 from glovego_model.modeling.loading import quiet_transformers
 
 STATE_FILE = "trainer_state.json"
+EMA_FILE = "ema.safetensors"
+_log = logging.getLogger("glovego.train")
 
 
 @dataclass
@@ -90,7 +94,8 @@ class Trainer:
 
     def __init__(self, model: torch.nn.Module, train_index: ConcatIndex, val_index: DatasetIndex | None,
                  settings: TrainSettings, run_info: dict[str, Any], *, resume: bool = False,
-                 on_validation: Callable[[int, dict], None] | None = None) -> None:
+                 on_validation: Callable[[int, dict], None] | None = None,
+                 on_notice: Callable[[str], None] | None = None) -> None:
         from accelerate import Accelerator
         from accelerate.utils import DistributedDataParallelKwargs
 
@@ -110,12 +115,12 @@ class Trainer:
         scheduler = torch.optim.lr_scheduler.LambdaLR(
             optimizer, lr_multiplier(settings.schedule, settings.warmup_steps, settings.max_steps, settings.min_lr_ratio))
         self.model, self.optimizer, self.scheduler = self.accelerator.prepare(model, optimizer, scheduler)
-        self.ema = ModelEMA(self.unwrapped) if settings.ema else None
-        if self.ema is not None:
-            self.accelerator.register_for_checkpointing(self.ema)
+        self.ema = ModelEMA(self.unwrapped) if settings.ema else None  # saved as safetensors, never pickled
         self.step = 0
         self.skipped = 0  # optimizer steps skipped for a non-finite loss or gradient (metrics.csv: skipped_steps)
         self.best: float | None = None
+        self.on_notice = on_notice or _log.warning
+        self.resumed_window: tuple[dict[str, float], int] = ({}, 0)  # loss sums since the last log row
         if resume:
             self._resume()
         elif checkpoint_dirs(self.run_dir):
@@ -131,23 +136,85 @@ class Trainer:
 
     # ----- checkpoints -------------------------------------------------------------------------
     def _resume(self) -> None:
+        """Continue from the newest checkpoint that reads back whole; a damaged one (truncated
+        weights, state or config) is named and the one before it is used."""
         found = checkpoint_dirs(self.run_dir)
         if not found:
             raise GlovegoError(f"--resume: no checkpoint in {self.run_dir / 'checkpoints'}")
-        latest = found[-1]
-        self.accelerator.load_state(str(latest))
-        state = json.loads((latest / STATE_FILE).read_text())
-        self.step, self.best = int(state["step"]), state.get("best_metric")
-        self.skipped = int(state.get("skipped_steps", 0))
+        problems: list[str] = []
+        for folder in reversed(found):
+            try:
+                self._load_checkpoint(folder)
+            except GlovegoError as error:
+                problems.append(str(error))
+                continue
+            if problems:
+                self.on_notice(f"{'; '.join(problems)}; resuming from the previous good checkpoint {folder.name} instead")
+            return
+        raise GlovegoError(f"{'; '.join(problems)}; no earlier checkpoint to fall back to")
 
-    def _save_checkpoint(self) -> None:
-        """`accelerator.save_state` (weights, optimizer, scheduler, EMA, RNG) + step and best metric;
-        written to a temporary folder and renamed, so a kill never leaves a half checkpoint."""
+    def _load_checkpoint(self, folder: Path) -> None:
+        state_path = folder / STATE_FILE
+        try:
+            state = json.loads(state_path.read_bytes())
+            step, best = int(state["step"]), state.get("best_metric")
+            window = state.get("loss_window") or {}
+            window = ({str(k): float(v) for k, v in (window.get("sums") or {}).items()}, int(window.get("n", 0)))
+            rng = _host_rng_from(state.get("rng"))
+        except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError) as error:
+            raise GlovegoError(f"{state_path}: damaged or truncated ({type(error).__name__}: {error})") from None
+        _verify_files(folder, state.get("files"))
+        try:
+            self.accelerator.load_state(str(folder))
+        except Exception as error:  # safetensors / torch errors name no file
+            raise GlovegoError(f"{folder}: cannot load the checkpoint ({type(error).__name__}: {error})") from None
+        if self.ema is not None:
+            self._load_ema(folder, state)
+        self.step, self.best, self.resumed_window = step, best, window
+        self.skipped = int(state.get("skipped_steps", 0))
+        _restore_host_rng(rng)
+
+    def _load_ema(self, folder: Path, state: dict[str, Any]) -> None:
+        from safetensors.torch import load_model
+
+        path = folder / EMA_FILE
+        if not path.is_file():
+            raise GlovegoError(f"{path}: missing (the run used --ema; a checkpoint of an older version kept the EMA "
+                               "in a pickle, which is no longer read)")
+        try:
+            load_model(self.ema.module, str(path))
+        except Exception as error:
+            raise GlovegoError(f"{path}: cannot load the EMA weights ({type(error).__name__}: {error})") from None
+        self.ema.updates = int(state.get("ema_updates", 0))
+
+    def _save_checkpoint(self, window: tuple[dict[str, float], int] = ({}, 0)) -> None:
+        """`accelerator.save_state` (weights, optimizer, scheduler, RNG), the EMA as safetensors, and
+        trainer_state.json (step, best metric, loss window, every file's size and hash) written last;
+        built in a temporary folder and renamed, so a kill or a full disk never leaves a half checkpoint."""
         final = self.run_dir / "checkpoints" / f"step_{self.step}"
         tmp = final.with_name(final.name + ".tmp")
         if self.is_main and tmp.exists():
             shutil.rmtree(tmp)
         self.accelerator.wait_for_everyone()
+        try:
+            self._write_checkpoint(tmp, window)
+        except (OSError, RuntimeError) as error:  # torch reports a full disk as a RuntimeError naming no disk
+            if self.is_main:
+                shutil.rmtree(tmp, ignore_errors=True)
+            raise GlovegoError(_write_failure(tmp, final.name, error)) from None
+        except BaseException:
+            if self.is_main:
+                shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        if self.is_main:
+            if final.exists():
+                shutil.rmtree(final)
+            tmp.rename(final)
+            for old in checkpoint_dirs(self.run_dir)[: -max(1, self.settings.keep_checkpoints)]:
+                shutil.rmtree(old, ignore_errors=True)
+        self.accelerator.wait_for_everyone()
+
+    def _write_checkpoint(self, tmp: Path, window: tuple[dict[str, float], int]) -> None:
         # accelerate warns about every tied decoder head it stores once; the tie is restored on load.
         tied_warning = logging.getLogger("accelerate.utils.other")
         level = tied_warning.level
@@ -157,14 +224,17 @@ class Trainer:
         finally:
             tied_warning.setLevel(level)
         if self.is_main:
-            atomic_write_json(tmp / STATE_FILE, {"step": self.step, "best_metric": self.best,
-                                                 "skipped_steps": self.skipped, "settings": _jsonable(asdict(self.settings))})
-            if final.exists():
-                shutil.rmtree(final)
-            tmp.rename(final)
-            for old in checkpoint_dirs(self.run_dir)[: -max(1, self.settings.keep_checkpoints)]:
-                shutil.rmtree(old, ignore_errors=True)
-        self.accelerator.wait_for_everyone()
+            state: dict[str, Any] = {"step": self.step, "best_metric": self.best,
+                                     "skipped_steps": self.skipped,
+                                     "loss_window": {"sums": window[0], "n": window[1]}, "rng": _host_rng()}
+            if self.ema is not None:
+                from safetensors.torch import save_model
+
+                save_model(self.ema.module, str(tmp / EMA_FILE))
+                state["ema_updates"] = self.ema.updates
+            state["files"] = _file_digests(tmp)
+            state["settings"] = _jsonable(asdict(self.settings))
+            atomic_write_json(tmp / STATE_FILE, state)
 
     def _save_model(self, name: str, metrics: dict[str, float]) -> None:
         model = self.ema.module if self.ema is not None else self.unwrapped
@@ -209,8 +279,7 @@ class Trainer:
         )
         self.model.train()
         progress, task = self._progress()
-        window: dict[str, float] = {}
-        window_n = 0
+        window, window_n = self.resumed_window
         last_metrics: dict[str, float] = {}
         started = time.time()
         guard = FiniteStepGuard(self.model, self.accelerator, self.skipped)
@@ -265,14 +334,14 @@ class Trainer:
                 if s.eval_every and self.step % s.eval_every == 0 and self.step < s.max_steps:
                     last_metrics = self._validate(logger)
                 if s.save_every and self.step % s.save_every == 0 and self.step < s.max_steps:
-                    self._save_checkpoint()
+                    self._save_checkpoint((window, window_n))
                 if s.stop_after is not None and self.step >= s.stop_after and self.step < s.max_steps:
                     break
         finally:
             if progress is not None:
                 progress.stop()
         if self.step < s.max_steps:
-            self._save_checkpoint()
+            self._save_checkpoint((window, window_n))
             logger.close()
             return TrainResult(step=self.step, best_metric=self.best, final_metrics=last_metrics, run_dir=self.run_dir)
         last_metrics = self._validate(logger) if self.val_index is not None else last_metrics
@@ -298,6 +367,89 @@ class Trainer:
         task = progress.add_task("train", total=self.settings.max_steps, completed=self.step, loss=math.nan)
         progress.start()
         return progress, task
+
+
+def _file_digests(folder: Path) -> dict[str, dict[str, Any]]:
+    """Size and sha256 of every file of a checkpoint, so a truncated one is named on resume."""
+    return {path.relative_to(folder).as_posix(): {"bytes": path.stat().st_size, "sha256": _sha256(path)}
+            for path in sorted(p for p in folder.rglob("*") if p.is_file())}
+
+
+def _verify_files(folder: Path, files: Any) -> None:
+    if not isinstance(files, dict):  # a checkpoint of an older version: loading will tell
+        return
+    for name, expected in files.items():
+        path = folder / name
+        if not path.is_file():
+            raise GlovegoError(f"{path}: missing from the checkpoint")
+        size = path.stat().st_size
+        if size != expected.get("bytes"):
+            raise GlovegoError(f"{path}: truncated or changed ({size} bytes; the checkpoint wrote {expected.get('bytes')})")
+        if _sha256(path) != expected.get("sha256"):
+            raise GlovegoError(f"{path}: changed since the checkpoint was written (sha256 differs)")
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _host_rng() -> dict[str, Any]:
+    """Python's and numpy's generator states as JSON (torch's travels in accelerate's state)."""
+    import random
+
+    import numpy as np
+
+    version, internal, gauss = random.getstate()
+    name, keys, pos, has_gauss, cached = np.random.get_state()
+    return {"python": [version, list(internal), gauss],
+            "numpy": [name, [int(k) for k in keys], int(pos), int(has_gauss), float(cached)]}
+
+
+def _host_rng_from(state: Any) -> tuple[tuple, tuple] | None:
+    """The states `_host_rng` stored, typed for `random.setstate` / `np.random.set_state` (None: none stored)."""
+    import numpy as np
+
+    if state is None:
+        return None
+    version, internal, gauss = state["python"]
+    name, keys, pos, has_gauss, cached = state["numpy"]
+    return ((int(version), tuple(int(v) for v in internal), None if gauss is None else float(gauss)),
+            (str(name), np.asarray(keys, dtype=np.uint32), int(pos), int(has_gauss), float(cached)))
+
+
+def _restore_host_rng(states: tuple[tuple, tuple] | None) -> None:
+    import random
+
+    import numpy as np
+
+    if states is not None:
+        random.setstate(states[0])
+        np.random.set_state(states[1])
+
+
+def _mount_point(path: Path) -> Path:
+    path = path.resolve()
+    while not path.exists():
+        path = path.parent
+    while not os.path.ismount(path):
+        path = path.parent
+    return path
+
+
+def _write_failure(tmp: Path, name: str, error: BaseException) -> str:
+    """One line for a checkpoint that could not be written: which folder, which disk, how full."""
+    folder = tmp.parent
+    reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error).splitlines()[0]
+    try:
+        usage = shutil.disk_usage(_mount_point(folder))
+        disk = f"; the disk {_mount_point(folder)} has {usage.free / 2**20:.0f} MiB free of {usage.total / 2**20:.0f} MiB"
+    except OSError:
+        disk = ""
+    return f"{folder}: cannot write checkpoint {name} ({reason}){disk}; nothing half-written is left, the earlier checkpoints are kept"
 
 
 def _jsonable(value: Any) -> Any:

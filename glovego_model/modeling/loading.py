@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from contextlib import contextmanager
 from typing import Any, Iterator, Sequence
@@ -56,6 +57,25 @@ def resolve_checkpoint(init: str) -> str:
     raise GlovegoError(f"--init {init}: not a local folder and not in the local hub cache")
 
 
+def check_checkpoint_files(path: str | Path) -> None:
+    """config.json parses and every *.safetensors header and length are whole: a truncated file is
+    named here instead of surfacing as a transformers / safetensors traceback without it."""
+    from safetensors import safe_open
+
+    folder = Path(path)
+    config = folder / "config.json"
+    try:
+        json.loads(config.read_bytes())
+    except (ValueError, UnicodeDecodeError) as error:
+        raise GlovegoError(f"{config}: not valid JSON, truncated or damaged ({error})") from None
+    for weights in sorted(folder.glob("*.safetensors")):
+        try:
+            with safe_open(str(weights), framework="pt"):
+                pass
+        except Exception as error:  # SafetensorError and friends carry no file name
+            raise GlovegoError(f"{weights}: not a whole safetensors file, truncated or damaged ({error})") from None
+
+
 def is_ehoi_config(config: Any) -> bool:
     return getattr(config, "ehoi_format_version", None) is not None
 
@@ -63,7 +83,9 @@ def is_ehoi_config(config: Any) -> bool:
 def load_config(init: str) -> Any:
     from transformers import AutoConfig
 
-    return AutoConfig.from_pretrained(resolve_checkpoint(init), local_files_only=True)
+    path = resolve_checkpoint(init)
+    check_checkpoint_files(path)
+    return AutoConfig.from_pretrained(path, local_files_only=True)
 
 
 def load_model(init: str, *, categories: Sequence[str] | None = None, **ehoi: Any) -> nn.Module:
@@ -74,6 +96,7 @@ def load_model(init: str, *, categories: Sequence[str] | None = None, **ehoi: An
     `ignore_mismatched_sizes=True`: the class-dependent tensors are re-sized, EHOI heads start fresh.
     """
     path = resolve_checkpoint(init)
+    check_checkpoint_files(path)
     from transformers import AutoConfig
 
     config = AutoConfig.from_pretrained(path, local_files_only=True)
