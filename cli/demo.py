@@ -10,12 +10,13 @@ from rich.console import Console
 from rich.rule import Rule
 
 from glovego_cli.errors import run_guarded
+from glovego_pipelines.demo import DEMO_STEPS
 
 EPILOG = """Examples:
 
   glovego demo                      # writes demo_out/ (a few minutes on a laptop CPU)
 
-  glovego demo --out /tmp/demo --steps 600 --overwrite
+  glovego demo --out /tmp/demo --steps 1200 --overwrite
 
   glovego demo --backend flux-kontext --model ~/models/FLUX.1-Kontext-dev   # on a GPU with the weights
 """
@@ -23,7 +24,7 @@ EPILOG = """Examples:
 
 def demo(
     out: Path = typer.Option(Path("demo_out"), "--out", help="Folder to create for every stage's output."),
-    steps: int = typer.Option(300, "--steps", min=1, help="Training steps of the CI-size detector."),
+    steps: int = typer.Option(DEMO_STEPS, "--steps", min=1, help="Training steps of the CI-size detector (demo recipe)."),
     backend: str = typer.Option("classical", "--backend", help="Glove backend: classical (CPU) or flux-kontext (GPU + weights)."),
     model: Optional[str] = typer.Option(None, "--model", help="FLUX.1-Kontext-dev diffusers folder, for --backend flux-kontext."),
     sample: Optional[Path] = typer.Option(None, "--sample", help="Sample folder with solo/ and real/ (default: the bundled one)."),

@@ -3,7 +3,9 @@
 Used by tests, the CI-size training check and demos (detector.md §4.2). Visual cues:
 - hand side: a dark "thumb" strip on the hand's left edge (right hand) or right edge (left hand);
 - glove: a yellow checkerboard instead of flat skin;
-- contact: the hand overlaps an object by 6 px and has a white outline (id_obj = that object);
+- contact: the hand overlaps an object by 6 px and has a 3 px black outline (id_obj = that object);
+  dark, because `augment-gloves` keeps a hand's shading: a white outline turned glove-yellow there and
+  the cue was gone from every recoloured hand;
 - keypoints: a jittered 21-point template, mirrored for left hands, drawn as dots;
 - depth: background 1.0 m, objects 0.6 m, hands 0.3 m (written as `depth_mm` and `depth_maps`);
 - masks: objects lose the pixels a hand covers (occlusion), written as RLE.
@@ -17,16 +19,20 @@ from pathlib import Path
 import numpy as np
 from PIL import Image as PILImage
 
-from glovego_data.ehoi_coco import Annotation, EhoiDataset, Image, build_categories, save_dataset
+from glovego_data.ehoi_coco import Annotation, EhoiDataset, Image, reference_categories, save_dataset
 from glovego_data.ehoi_coco.constants import NUM_KEYPOINTS
 from glovego_data.ehoi_coco.info import depth_info, make_info
 from glovego_data.masks import mask_to_rle
 
-TOY_OBJECTS: tuple[str, ...] = ("box", "tool")
+# Reference class names (a blue box, a green board), so that files made here use the reference's 20
+# categories with `hand` = 19 and the reference code scores them as they are (ehoi-coco.md).
+TOY_OBJECTS: tuple[str, ...] = ("power supply", "low voltage board")
 _OBJECT_COLOURS = ((60, 90, 200), (40, 170, 80))
 _SKIN = (205, 150, 120)
 _YELLOW = (235, 210, 30)
 _DARK_YELLOW = (150, 120, 10)
+_CONTACT_OUTLINE = (10, 10, 10)
+_CONTACT_OUTLINE_PX = 3
 _DEPTH_M = {"background": 1.0, "object": 0.6, "hand": 0.3}
 DEPTH_RANGE_M = 5.0
 
@@ -93,11 +99,11 @@ def _draw_hand(canvas: np.ndarray, box: _Box, side: int, glove: int, contact: in
     strip_x = box.x if side == 1 else box.x + box.w - strip
     canvas[box.y : box.y + box.h, strip_x : strip_x + strip] = (35, 20, 10)
     if contact:
-        outline = 2
-        canvas[box.y : box.y + outline, box.x : box.x + box.w] = 255
-        canvas[box.y + box.h - outline : box.y + box.h, box.x : box.x + box.w] = 255
-        canvas[box.y : box.y + box.h, box.x : box.x + outline] = 255
-        canvas[box.y : box.y + box.h, box.x + box.w - outline : box.x + box.w] = 255
+        edge = _CONTACT_OUTLINE_PX
+        canvas[box.y : box.y + edge, box.x : box.x + box.w] = _CONTACT_OUTLINE
+        canvas[box.y + box.h - edge : box.y + box.h, box.x : box.x + box.w] = _CONTACT_OUTLINE
+        canvas[box.y : box.y + box.h, box.x : box.x + edge] = _CONTACT_OUTLINE
+        canvas[box.y : box.y + box.h, box.x + box.w - edge : box.x + box.w] = _CONTACT_OUTLINE
     template = _RIGHT_TEMPLATE.copy()
     if side == 0:
         template[:, 0] = 1.0 - template[:, 0]
@@ -136,7 +142,8 @@ def generate_toy_dataset(
     with_masks = synthetic if with_masks is None else with_masks
     rng = np.random.default_rng(seed)
     (root / "images").mkdir(parents=True, exist_ok=True)
-    categories = build_categories(TOY_OBJECTS)
+    categories = reference_categories()
+    object_ids = [next(c.id for c in categories if c.name == name) for name in TOY_OBJECTS]
     hand_id = categories[-1].id
     images: list[Image] = []
     annotations: list[Annotation] = []
@@ -158,13 +165,14 @@ def generate_toy_dataset(
                     break
             else:
                 continue
-            cat = int(rng.integers(0, len(TOY_OBJECTS)))
-            _fill(canvas, box, _OBJECT_COLOURS[cat])
+            kind = int(rng.integers(0, len(TOY_OBJECTS)))
+            _fill(canvas, box, _OBJECT_COLOURS[kind])
             depth[box.y : box.y + box.h, box.x : box.x + box.w] = _DEPTH_M["object"]
-            ann = Annotation(id=next_ann, image_id=image_id, category_id=cat, bbox=box.xywh(), area=float(w * h))
+            ann = Annotation(id=next_ann, image_id=image_id, category_id=object_ids[kind], bbox=box.xywh(),
+                             area=float(w * h))
             next_ann += 1
             placed.append(box)
-            objects.append((box, cat, ann))
+            objects.append((box, kind, ann))
         hand_masks: list[np.ndarray] = []
         hands: list[Annotation] = []
         for _ in range(int(rng.integers(1, 3))):

@@ -29,6 +29,7 @@ class TrainOptions:
     contact_modality: str | None = None  # None: the checkpoint's, else mask+rgb+depth+kpts+fusion
     use_depth: bool | None = None
     use_mask: bool | None = None
+    loss_weights: dict[str, float] | None = None  # EHOI loss weights by term; None: the checkpoint's, else defaults
     image_size: int = 640
     sizes: list[int] | None = None
     freeze: list[str] = field(default_factory=list)
@@ -139,13 +140,26 @@ def _check_categories(json_path: str, names: list[str], expected: list[str], wha
         raise GlovegoError(f"{json_path}: categories {names} differ from {what} {expected}")
 
 
+def loss_weights_of(options: TrainOptions) -> dict[str, float] | None:
+    """The recipe's EHOI loss weights over the defaults; an unknown term is an error, not a silent no-op."""
+    from glovego_model.modeling.config import EHOI_DEFAULTS
+
+    if options.loss_weights is None:
+        return None
+    defaults = EHOI_DEFAULTS["ehoi_loss_weights"]
+    unknown = sorted(set(options.loss_weights) - set(defaults))
+    if unknown:
+        raise GlovegoError(f"loss_weights: unknown term(s) {unknown}; valid: {sorted(defaults)}")
+    return {**defaults, **{k: float(v) for k, v in options.loss_weights.items()}}
+
+
 def build_model_for(options: TrainOptions, categories: list[str]):
     """Scratch (BatchNorm reset), an EHOI checkpoint (categories must match), or a COCO checkpoint."""
     from glovego_model.modeling import build_model, load_model
     from glovego_model.modeling.loading import is_ehoi_config, load_config
 
     ehoi = dict(contact_modality=options.contact_modality, use_depth=options.use_depth, use_mask=options.use_mask,
-                image_size=[options.image_size, options.image_size])
+                loss_weights=loss_weights_of(options), image_size=[options.image_size, options.image_size])
     ehoi = {k: v for k, v in ehoi.items() if v is not None}
     if options.init == "scratch":
         return build_model(categories, arch=options.arch, backbone_depth=options.backbone_depth,

@@ -16,13 +16,15 @@ from typer.testing import CliRunner
 
 from glovego_cli.main import app
 from glovego_data._cv2 import cv2
-from glovego_data.ehoi_coco import load_dataset
+from glovego_data.ehoi_coco import REFERENCE_CATEGORIES, load_dataset
 from glovego_data.errors import GlovegoError
 from glovego_data.toy_scenes import generate_toy_dataset
 from glovego_model.evaluation import validate_predictions
 from glovego_pipelines.evaluate import run_evaluate
 from glovego_pipelines.infer import run_infer
 from glovego_pipelines.viz import run_viz
+
+HAND_ID = REFERENCE_CATEGORIES.index("hand")  # the toy scenes use the reference classes
 
 
 @pytest.fixture(scope="module")
@@ -32,12 +34,13 @@ def tiny_model(tmp_path_factory) -> Path:
     import torch
 
     path = tmp_path_factory.mktemp("model") / "tiny"
-    model = build_model(["box", "tool", "hand"], size="ci", seed=0, contact_modality="rgb", image_size=[96, 96])
+    model = build_model(list(REFERENCE_CATEGORIES), size="ci", seed=0, contact_modality="rgb", image_size=[96, 96])
     # Random class logits are nearly equal, and a query counts as a hand only where the hand class
-    # wins: lift the hand bias of the last class head so the records hold hands and objects.
+    # wins over all 19 object classes: lift the hand bias of the last class head so the records hold
+    # hands and objects.
     with torch.no_grad():
         for head in (model.class_embed[-1], model.model.decoder.class_embed[-1]):
-            head.bias[2] = head.bias[:2].max() + 0.2
+            head.bias[HAND_ID] = head.bias[:HAND_ID].max() + 0.4
     model.save_pretrained(path)
     return path
 
@@ -56,7 +59,7 @@ def test_infer_predictions_load_back_into_eval_unchanged(tiny_model, toy_json, t
     gt = load_dataset(toy_json)
     validate_predictions(written, gt, "predictions.json")
     assert {r["image_id"] for r in written} <= {img.id for img in gt.images}
-    assert any(r["category_id"] == 2 for r in written)
+    assert any(r["category_id"] == HAND_ID for r in written)
     for img in gt.images:
         with PILImage.open(out / "pictures" / "train" / f"{Path(img.file_name).stem}.jpg") as picture:
             assert picture.size == (img.width, img.height)

@@ -10,6 +10,7 @@ import torch
 from safetensors.torch import load_file
 from typer.testing import CliRunner
 
+from glovego_data.ehoi_coco import REFERENCE_CATEGORIES
 from glovego_data.errors import GlovegoError
 
 
@@ -22,7 +23,7 @@ def test_run_writes_self_describing_outputs(toy_json, tmp_path, tiny_options):
     for name in ("best", "final"):
         assert (run / name / "model.safetensors").is_file() and (run / name / "config.json").is_file()
         info = json.loads((run / name / "glovego_run.json").read_text())
-        assert info["categories"] == ["box", "tool", "hand"] and str(toy_json) in info["data_sha256"]
+        assert info["categories"] == list(REFERENCE_CATEGORIES) and str(toy_json) in info["data_sha256"]
     assert (run / "curves.png").stat().st_size > 1000
     assert "val,headline" in (run / "metrics.csv").read_text()
     assert result.step == 3 and "hand_AP50" in result.final_metrics
@@ -77,7 +78,7 @@ def test_cli_categories_differ_from_checkpoint(toy_json, tmp_path):
     code, text = _cli("--config", "ci_tiny", "--train-json", str(toy_json), "--output-dir", str(tmp_path / "r"),
                       "--init", str(tmp_path / "ckpt"))
     assert code == 1
-    assert f"{toy_json}: categories ['box', 'tool', 'hand'] differ from the checkpoint's ['pliers', 'hand']" in text
+    assert f"{toy_json}: categories {list(REFERENCE_CATEGORIES)} differ from the checkpoint's ['pliers', 'hand']" in text
 
 
 def test_cli_image_missing(toy_root, tmp_path):
