@@ -191,8 +191,9 @@ class _FileChecker:
             self.add("duplicate image id", "image", iid)
         self.images[iid] = img
         name = img.get("file_name")
-        if outside_reason(name, bare=True) is not None:
-            self.add(f"file_name '{name}' must be a bare file name", "image", iid)
+        reason = outside_reason(name, bare=True)
+        if reason is not None:  # the path rule's own words (glovego_data.paths), so every command says the same
+            self.add(f"file_name '{name}' {reason}; it must name a file inside images/", "image", iid)
             name = None
         depth_file = img.get("depth_file")
         if depth_file is not None and outside_reason(depth_file) is not None:

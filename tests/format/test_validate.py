@@ -48,7 +48,7 @@ CASES = [
     ("hand last", lambda r: (r["categories"][0].update(name="hand"), r["categories"][2].update(name="pliers")),
      "category 'hand' has id 0; it must be the last id (2)"),
     ("file name", lambda r: r["images"][0].update(file_name="sub/camera_7.png"),
-     "image 7: file_name 'sub/camera_7.png' must be a bare file name"),
+     "image 7: file_name 'sub/camera_7.png' must be a bare file name; it must name a file inside images/"),
     ("size", lambda r: r["images"][1].update(width=0), "image 8: width and height must be positive integers"),
     ("bbox", lambda r: _ann(r, 31).update(bbox=[1200, 250, 160, 120]),
      "annotation 31: bbox [1200, 250, 160, 120] must be [x, y, w, h] with w > 0 and h > 0 inside the 1280×720 image"),

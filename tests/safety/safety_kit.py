@@ -9,8 +9,10 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from glovego_data.ehoi_coco import REFERENCE_CATEGORIES
+
 TOY_SIZE = (64, 48)
-TOY_CATEGORIES = ["box", "tool", "hand"]
+TOY_CATEGORIES = list(REFERENCE_CATEGORIES)  # the toy scenes use the reference classes, hand last
 
 OUTSIDE_NAMES = {  # file_names that all reach <world>/secret.png from <world>/data/images/
     "absolute": lambda world: str(world.secret),

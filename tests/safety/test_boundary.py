@@ -64,7 +64,7 @@ def test_a_truncated_checkpoint_is_named(world: World, tiny_detector: Path, tmp_
     tensors.write_bytes(tensors.read_bytes()[:1000])
     result = cli("infer", "--weights", weights, world.json, "--out", world.root / "o", "--device", "cpu")
     assert result.exit_code == 1
-    assert one_line(result) == (f"infer: {tensors}: damaged or unreadable file (SafetensorError: Error while "
+    assert one_line(result) == (f"infer: {tensors}: not a whole safetensors file, truncated or damaged (Error while "
                                 "deserializing header: invalid header length)")
 
 

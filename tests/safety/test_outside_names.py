@@ -38,7 +38,7 @@ def test_outside_file_names_change_nothing_outside_the_output(world: World, tiny
         line = one_line(result)
         assert line.startswith(f"{command}: ") and f"'{name}'" in line
     else:
-        assert f"file_name '{name}' must be a bare file name" in result.output
+        assert f"file_name '{name}' " in result.output and "it must name a file inside images/" in result.output
     assert not out.exists() or command == "train"
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from glovego_data.atomic import mark_ours
 from glovego_data.solo.convert import ConvertOptions, convert_solo
 from glovego_data.solo.generator import generate_solo
 from glovego_data.solo.mapping import mapping_from_dict
@@ -29,7 +30,10 @@ class _Planted:
 
 
 def _plant(path: Path, proof: Path) -> None:
+    """A pickle in a staging folder that also carries our marker: whoever can write beside the
+    output can forge that too, so the checkpoint reader itself must not run it."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    mark_ours(path.parent.parent)
     path.write_bytes(pickle.dumps(_Planted(proof)))
 
 
@@ -76,6 +80,7 @@ def test_solo2coco_starts_over_from_a_forged_json_checkpoint(solo, tmp_path, for
             "report": json.loads(json.dumps(_report_json()))}
     checkpoint_from_dict(real)  # the unforged one reads back
     checkpoint.parent.mkdir(parents=True)
+    mark_ours(tmp_path / "out.tmp")  # a forger can write our marker too
     checkpoint.write_text(json.dumps(forge(real)))
     with pytest.raises((TypeError, ValueError, KeyError)):
         checkpoint_from_dict(json.loads(checkpoint.read_text()))
