@@ -14,6 +14,9 @@ TORCH  ?= torch==2.13.0
 # One thread per core: oversubscribed torch threads run 5-15x slower on small machines.
 export OMP_NUM_THREADS ?= 2
 export MKL_NUM_THREADS ?= 2
+# The suite runs in one pytest worker per core (each pins torch to one thread); a test file stays
+# on one worker, so its module fixtures are built once.
+TEST_WORKERS ?= 2
 
 .PHONY: setup demo test bench clean
 
@@ -32,7 +35,7 @@ demo: setup
 	$(BIN)/glovego demo --out demo_out
 
 test: setup
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile
 
 bench: setup
 	$(BIN)/python benchmarks/solo2coco.py

@@ -37,10 +37,11 @@ def trained_run(toy_root, tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def dfine_dir(tmp_path_factory) -> Path:
     """D-FINE at the CI size, random init, saved as a model folder."""
+    from glovego_data.ehoi_coco import REFERENCE_CATEGORIES
     from glovego_model.modeling import build_model
 
-    path = tmp_path_factory.mktemp("models") / "d_fine"
-    build_model(["box", "tool", "hand"], arch="d_fine", size="ci", seed=0, image_size=[128, 128]).save_pretrained(path)
+    path = tmp_path_factory.mktemp("models") / "d_fine"  # the toy scenes' classes: the reference 20, hand last
+    build_model(list(REFERENCE_CATEGORIES), arch="d_fine", size="ci", seed=0, image_size=[128, 128]).save_pretrained(path)
     return path
 
 

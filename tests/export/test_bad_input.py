@@ -36,9 +36,16 @@ def _foreign_onnx(path: Path) -> Path:
     return path
 
 
+def _frames(tmp_path: Path) -> Path:
+    """An input folder beside (not around) the output: an output inside an input is refused first."""
+    frames = tmp_path / "frames"
+    frames.mkdir(exist_ok=True)
+    return frames
+
+
 def test_an_onnx_file_without_our_metadata(tmp_path):
     foreign = _foreign_onnx(tmp_path / "foreign.onnx")
-    result = CliRunner().invoke(app, ["infer", "--weights", str(foreign), str(tmp_path), "--out", str(tmp_path / "o")])
+    result = CliRunner().invoke(app, ["infer", "--weights", str(foreign), str(_frames(tmp_path)), "--out", str(tmp_path / "o")])
     assert result.exit_code == 1 and "not a GlovEgo ONNX model" in result.output and "foreign.onnx" in result.output
     assert not (tmp_path / "o").exists() and not (tmp_path / "o.tmp").exists()
     (tmp_path / "junk.onnx").write_bytes(b"not protobuf")
@@ -69,7 +76,7 @@ def test_missing_onnxruntime_names_the_extra(tiny_dir, tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "onnxruntime", None)  # what `import onnxruntime` meets when it is absent
     with pytest.raises(GlovegoError, match=r"onnxruntime is not installed .*pip install 'glovego\[export\]'"):
         run_export(tiny_dir, tmp_path / "m.onnx")
-    result = CliRunner().invoke(app, ["infer", "--weights", str(foreign), str(tmp_path), "--out", str(tmp_path / "o")])
+    result = CliRunner().invoke(app, ["infer", "--weights", str(foreign), str(_frames(tmp_path)), "--out", str(tmp_path / "o")])
     assert result.exit_code == 1 and "pip install 'glovego[export]'" in result.output
     assert not (tmp_path / "m.onnx").exists() and not (tmp_path / "o").exists()
 
