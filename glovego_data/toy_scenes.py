@@ -3,9 +3,10 @@
 Used by tests, the CI-size training check and demos (detector.md §4.2). Visual cues:
 - hand side: a dark "thumb" strip on the hand's left edge (right hand) or right edge (left hand);
 - glove: a yellow checkerboard instead of flat skin;
-- contact: the hand overlaps an object by 6 px and has a 3 px black outline (id_obj = that object);
-  dark, because `augment-gloves` keeps a hand's shading: a white outline turned glove-yellow there and
-  the cue was gone from every recoloured hand;
+- contact: the hand overlaps an object by 6 px and has 3 px black bars along its top and bottom
+  edges (id_obj = that object); dark, because `augment-gloves` keeps a hand's shading (a white
+  outline turned glove-yellow there), and horizontal only, so that no contact cue lies on the
+  vertical edges that carry the side cue (a full dark outline put a strip on both sides);
 - keypoints: a jittered 21-point template, mirrored for left hands, drawn as dots;
 - depth: background 1.0 m, objects 0.6 m, hands 0.3 m (written as `depth_mm` and `depth_maps`);
 - masks: objects lose the pixels a hand covers (occlusion), written as RLE.
@@ -31,8 +32,8 @@ _OBJECT_COLOURS = ((60, 90, 200), (40, 170, 80))
 _SKIN = (205, 150, 120)
 _YELLOW = (235, 210, 30)
 _DARK_YELLOW = (150, 120, 10)
-_CONTACT_OUTLINE = (10, 10, 10)
-_CONTACT_OUTLINE_PX = 3
+_CONTACT_BAR = (10, 10, 10)
+_CONTACT_BAR_PX = 3
 _DEPTH_M = {"background": 1.0, "object": 0.6, "hand": 0.3}
 DEPTH_RANGE_M = 5.0
 
@@ -99,11 +100,9 @@ def _draw_hand(canvas: np.ndarray, box: _Box, side: int, glove: int, contact: in
     strip_x = box.x if side == 1 else box.x + box.w - strip
     canvas[box.y : box.y + box.h, strip_x : strip_x + strip] = (35, 20, 10)
     if contact:
-        edge = _CONTACT_OUTLINE_PX
-        canvas[box.y : box.y + edge, box.x : box.x + box.w] = _CONTACT_OUTLINE
-        canvas[box.y + box.h - edge : box.y + box.h, box.x : box.x + box.w] = _CONTACT_OUTLINE
-        canvas[box.y : box.y + box.h, box.x : box.x + edge] = _CONTACT_OUTLINE
-        canvas[box.y : box.y + box.h, box.x + box.w - edge : box.x + box.w] = _CONTACT_OUTLINE
+        edge = _CONTACT_BAR_PX
+        canvas[box.y : box.y + edge, box.x : box.x + box.w] = _CONTACT_BAR
+        canvas[box.y + box.h - edge : box.y + box.h, box.x : box.x + box.w] = _CONTACT_BAR
     template = _RIGHT_TEMPLATE.copy()
     if side == 0:
         template[:, 0] = 1.0 - template[:, 0]
