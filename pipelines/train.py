@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import math
 import tomllib
 from dataclasses import dataclass, field, fields
@@ -10,6 +9,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from glovego_data.errors import GlovegoError
+from glovego_data.split.hashing import sha256_file
 from glovego_data.paths import check_output
 
 RECIPES_DIR = Path(__file__).resolve().parents[1] / "assets" / "recipes"
@@ -125,14 +125,6 @@ def training_sizes(options: TrainOptions) -> tuple[int, ...]:
     low = max(32, int(round(options.image_size * 0.75 / 32)) * 32)
     high = int(round(options.image_size * 1.25 / 32)) * 32
     return tuple(range(low, high + 1, 32))
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _check_categories(json_path: str, names: list[str], expected: list[str], what: str) -> None:
@@ -252,9 +244,9 @@ def run_train(options: TrainOptions, warn: Callable[[str], None] = lambda line: 
         "grad_clip": options.grad_clip if options.grad_clip is not None else (1.0 if scratch else 0.1),
         "sizes": training_sizes(options),
     })
-    data = {str(ix.json_path): sha256_of(ix.json_path) for ix in indexes}
+    data = {str(ix.json_path): sha256_file(ix.json_path) for ix in indexes}
     if val_index is not None:
-        data[str(val_index.json_path)] = sha256_of(val_index.json_path)
+        data[str(val_index.json_path)] = sha256_file(val_index.json_path)
     run_info = {"command": "glovego train", "arguments": {k: v for k, v in vars(options).items()},
                 "data_sha256": data, "categories": categories}
     trainer = Trainer(model, ConcatIndex(indexes), val_index, settings, run_info, resume=options.resume,

@@ -3,7 +3,6 @@ periodic validation, `best/` and `final/` model folders (detector.md §2.9)."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import math
@@ -18,6 +17,7 @@ import torch
 
 from glovego_data.atomic import atomic_write_json, staging_dir
 from glovego_data.errors import GlovegoError
+from glovego_data.split.hashing import sha256_file
 from glovego_model.data.index import DatasetIndex
 from glovego_model.data.loader import AugmentConfig, ConcatIndex, train_loader
 from glovego_model.data.targets import labels_to
@@ -371,7 +371,7 @@ class Trainer:
 
 def _file_digests(folder: Path) -> dict[str, dict[str, Any]]:
     """Size and sha256 of every file of a checkpoint, so a truncated one is named on resume."""
-    return {path.relative_to(folder).as_posix(): {"bytes": path.stat().st_size, "sha256": _sha256(path)}
+    return {path.relative_to(folder).as_posix(): {"bytes": path.stat().st_size, "sha256": sha256_file(path)}
             for path in sorted(p for p in folder.rglob("*") if p.is_file())}
 
 
@@ -385,16 +385,8 @@ def _verify_files(folder: Path, files: Any) -> None:
         size = path.stat().st_size
         if size != expected.get("bytes"):
             raise GlovegoError(f"{path}: truncated or changed ({size} bytes; the checkpoint wrote {expected.get('bytes')})")
-        if _sha256(path) != expected.get("sha256"):
+        if sha256_file(path) != expected.get("sha256"):
             raise GlovegoError(f"{path}: changed since the checkpoint was written (sha256 differs)")
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _host_rng() -> dict[str, Any]:
