@@ -117,15 +117,10 @@ def _resume_command(ctx: typer.Context) -> str:
 
 
 def _say_how_to_resume(output_dir: Path, command: str) -> None:
-    from glovego_model.engine.trainer import checkpoint_dirs
+    from glovego_pipelines.train import resume_hint
 
-    found = checkpoint_dirs(output_dir)
-    if found:
-        message = f"interrupted; the last checkpoint is {found[-1]}; continue with: {command}"
-    else:
-        message = (f"interrupted before the first checkpoint in {output_dir / 'checkpoints'} (--save-every N writes "
-                   "them as training goes); run the same command again to start over")
-    Console(stderr=True).print(f"[bold yellow]train:[/] {message}", soft_wrap=True, highlight=False)
+    Console(stderr=True).print(f"[bold yellow]train:[/] {resume_hint(output_dir, command)}", soft_wrap=True,
+                               highlight=False)
 
 
 def register(app: typer.Typer) -> None:

@@ -207,6 +207,17 @@ def check_options(options: TrainOptions) -> None:
             raise GlovegoError(f"{name}: is a folder; give an annotation file (…/annotations/train.json)")
 
 
+def resume_hint(output_dir: Path, command: str) -> str:
+    """What an interrupted run tells its user: the checkpoint it can continue from, and how."""
+    from glovego_model.engine.trainer import checkpoint_dirs
+
+    found = checkpoint_dirs(output_dir)
+    if found:
+        return f"interrupted; the last checkpoint is {found[-1]}; continue with: {command}"
+    return (f"interrupted before the first checkpoint in {output_dir / 'checkpoints'} (--save-every N writes "
+            "them as training goes); run the same command again to start over")
+
+
 def run_train(options: TrainOptions, warn: Callable[[str], None] = lambda line: None,
               on_notice: Callable[[str], None] | None = None):
     """Train as `options` says; returns the trainer's `TrainResult`. `warn` receives the loader's
