@@ -4,6 +4,7 @@ trains scores above zero on every EHOI metric (mAP Hand + ALL at least 20)."""
 
 from __future__ import annotations
 
+import csv
 import json
 
 import pytest
@@ -18,6 +19,17 @@ EHOI_METRICS = (
     "mAP Hand + State", "mAP Hand + Target Objects", "mAP Hand + ALL", "AP All",
 )
 HEADLINE_AT_LEAST = 20.0  # issue 12: every metric above zero, the headline at least 20
+ATTRIBUTE_LOSSES = ("loss_ehoi_side", "loss_ehoi_contact", "loss_ehoi_offset")
+
+
+def _last_train_losses(metrics_csv) -> dict[str, float]:
+    """The attribute losses at the last logged step: a failing headline says which head stayed at chance."""
+    last: dict[str, float] = {}
+    with open(metrics_csv, newline="") as handle:
+        for row in csv.DictReader(handle):
+            if row["kind"] == "train" and row["name"] in ATTRIBUTE_LOSSES:
+                last[row["name"]] = round(float(row["value"]), 3)
+    return last
 
 
 @pytest.mark.slow
@@ -48,7 +60,11 @@ def test_demo_runs_the_whole_chain_and_its_detector_learns(tmp_path):
     assert list(metrics["ehoi"]) == list(EHOI_METRICS)
     print("demo EHOI metrics:", {name: round(value, 2) for name, value in metrics["ehoi"].items()})
     assert all(0.0 < value <= 100.0 for value in metrics["ehoi"].values()), metrics["ehoi"]
-    assert metrics["ehoi"]["mAP Hand + ALL"] >= HEADLINE_AT_LEAST, metrics["ehoi"]
+    losses = _last_train_losses(out / "run" / "metrics.csv")
+    assert metrics["ehoi"]["mAP Hand + ALL"] >= HEADLINE_AT_LEAST, (metrics["ehoi"], losses)
+    # Chance is 0.69 for both BCE heads (measured at the end: 0.003-0.06 once learnt). The offset's
+    # window loss is too noisy to gate on; the headline needs it (Hand + ALL <= Hand + Target Objects).
+    assert losses["loss_ehoi_side"] < 0.2 and losses["loss_ehoi_contact"] < 0.2, losses
     assert metrics["undefined"] == []
     test = load_dataset(package / "real" / "annotations" / "test.json")
     assert metrics["counts"]["images"] == len(test.images)

@@ -11,11 +11,11 @@ from glovego_pipelines.demo import DEMO_STEPS
 from glovego_pipelines.train import build_model_for, load_recipe, merge_options
 
 
-def test_demo_recipe_is_ci_tiny_with_weighted_side_and_contact_and_more_steps():
+def test_demo_recipe_is_ci_tiny_with_weighted_side_contact_and_offset_and_more_steps():
     demo, tiny = load_recipe("demo"), load_recipe("ci_tiny")
     changed = ("loss_weights", "max_steps", "recipe")
     assert {k: v for k, v in demo.items() if k not in changed} == {k: v for k, v in tiny.items() if k not in changed}
-    assert set(demo["loss_weights"]) == {"side", "contact"}
+    assert set(demo["loss_weights"]) == {"side", "contact", "offset"}
     assert demo["max_steps"] == DEMO_STEPS == 2 * tiny["max_steps"]
 
 
