@@ -56,8 +56,8 @@ def build_optimizer(model: nn.Module, lr: float, weight_decay: float, backbone_l
 class ModelEMA:
     """Exponential moving average of the weights (decay ramps up as in RT-DETR's recipe).
 
-    Checkpointed by the trainer as `ema.safetensors` + `updates` in trainer_state.json: never
-    through accelerate's custom-object pickle, which loads with `weights_only=False`."""
+    Checkpointed by the trainer as `ema.safetensors` + `updates` in trainer_state.json, not
+    registered with accelerate: its custom-object checkpoints would run code from a file on resume."""
 
     def __init__(self, model: nn.Module, decay: float = 0.9999, warmups: int = 2000) -> None:
         import copy
