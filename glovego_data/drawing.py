@@ -4,11 +4,17 @@ original resolution, so a person can compare them by eye.
 Both are drawn from records in the predictions-file format (ehoi-metrics.md §2.2); ground-truth
 annotations are turned into such records by `annotation_records` (no `score` key). Shapes are
 drawn with OpenCV (anti-aliased), text with Pillow's scalable font (it has the "·").
+
+Pictures must stay readable at 320×240: every label is kept inside the frame (placed above or
+below its box, left- or right-aligned, whichever fits and overlaps fewer labels; wrapped at " · "
+when wider than the frame), and the colour key lives in a strip below the image, so the picture is
+`legend_height(...)` rows taller than its input and the image's own pixels are never covered by it.
 """
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 from PIL import Image as PILImage
@@ -82,8 +88,9 @@ def _mask_pixels(segmentation: Any, height: int, width: int) -> np.ndarray | Non
 
 
 def _label(record: Mapping[str, Any], names: Mapping[int, str], hand_id: int) -> str:
+    """The label of one record; every number carries its name ("score 0.60", "contact 0.87")."""
     score = record.get("score")
-    tail = f" {score:.2f}" if score is not None else ""
+    tail = f" · score {score:.2f}" if score is not None else ""
     if record["category_id"] != hand_id:
         return f"{names.get(record['category_id'], record['category_id'])}{tail}"
     side = {1: "Right", 0: "Left"}.get(record.get("hand_side", -1), "Side ?")
@@ -92,19 +99,47 @@ def _label(record: Mapping[str, Any], names: Mapping[int, str], hand_id: int) ->
         side += f" {max(record['side_score'], 1 - record['side_score']):.2f}"
     if "glove_score" in record:
         glove += f" {max(record['glove_score'], 1 - record['glove_score']):.2f}"
-    return f"{side} · {glove}{tail}"
+    parts = [side, glove]
+    if "contact_score" in record:
+        p_contact = float(record["contact_score"])
+        parts.append(f"contact {p_contact:.2f}" if p_contact >= 0.5 else f"no contact {1 - p_contact:.2f}")
+    return " · ".join(parts) + tail
 
 
 def _ipt(x: float, y: float) -> tuple[int, int]:
     return int(round(x)), int(round(y))
 
 
+Box = tuple[int, int, int, int]
+"""(x0, y0, x1, y1) in pixels, x1/y1 exclusive."""
+LEGEND_BACKGROUND = (32, 32, 32)
+
+
+@dataclass
+class Rendering:
+    """A drawn picture and where its labels went (so a test can check they stay in the frame)."""
+
+    pixels: np.ndarray
+    image_height: int
+    """Rows of the input image; the legend strip is below them."""
+    label_boxes: list[Box] = field(default_factory=list)
+
+
 def draw_ehoi(
     image: np.ndarray, records: Sequence[Mapping[str, Any]], category_names: Mapping[int, str], hand_category_id: int,
     *, threshold: float = 0.0,
 ) -> np.ndarray:
-    """A new HxWx3 uint8 RGB picture of `records` over `image`: masks, object boxes, hands coloured
-    by contact with "Left/Right · glove" labels, an arrow to the active object, keypoint skeletons.
+    """The pixels of `render_ehoi` (H + `legend_height` rows × W × 3, uint8 RGB)."""
+    return render_ehoi(image, records, category_names, hand_category_id, threshold=threshold).pixels
+
+
+def render_ehoi(
+    image: np.ndarray, records: Sequence[Mapping[str, Any]], category_names: Mapping[int, str], hand_category_id: int,
+    *, threshold: float = 0.0,
+) -> Rendering:
+    """`records` drawn over a copy of `image`: masks, object boxes, hands coloured by contact with
+    "Left/Right · glove" labels, an arrow to the active object, keypoint skeletons; the colour key
+    in a strip below.
 
     Records with a `score` below `threshold` are skipped (ground truth has no score: always drawn).
     """
@@ -125,12 +160,12 @@ def draw_ehoi(
     canvas[painted] = (canvas[painted] * (1 - MASK_ALPHA) + overlay[painted] * MASK_ALPHA).astype(np.uint8)
 
     thin, thick = max(1, round(2 * s)), max(2, round(3 * s))
-    labels: list[tuple[tuple[int, int], str, tuple[int, int, int]]] = []
+    labels: list[tuple[Sequence[float], str, tuple[int, int, int]]] = []
     for record in objects:
         x, y, w, h = record["bbox"]
         colour = object_colour(record["category_id"])
         cv2.rectangle(canvas, _ipt(x, y), _ipt(x + w, y + h), colour, thin, cv2.LINE_AA)
-        labels.append((_ipt(x, y), _label(record, category_names, hand_category_id), colour))
+        labels.append((record["bbox"], _label(record, category_names, hand_category_id), colour))
     for record in hands:
         x, y, w, h = record["bbox"]
         colour = CONTACT_COLOURS.get(record.get("contact_state", -1), CONTACT_COLOURS[-1])
@@ -143,7 +178,7 @@ def draw_ehoi(
             start, end = _ipt(*box_centre(record["bbox"])), _ipt(*box_centre(target))
             length = max(1.0, float(np.hypot(end[0] - start[0], end[1] - start[1])))
             cv2.arrowedLine(canvas, start, end, colour, thick, cv2.LINE_AA, tipLength=min(0.3, 18 * s / length))
-        labels.append((_ipt(x, y), _label(record, category_names, hand_category_id), colour))
+        labels.append((record["bbox"], _label(record, category_names, hand_category_id), colour))
     return _draw_texts(canvas, labels, s)
 
 
@@ -168,29 +203,119 @@ def _draw_keypoints(canvas: np.ndarray, record: Mapping[str, Any], s: float) -> 
         cv2.circle(canvas, _ipt(x, y), max(2, round(3 * s)), (255, 255, 255), -1, cv2.LINE_AA)
 
 
-def _draw_texts(canvas: np.ndarray, labels: Iterable[tuple[tuple[int, int], str, tuple[int, int, int]]],
-                s: float) -> np.ndarray:
-    picture = PILImage.fromarray(canvas)
+def _font(s: float) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    return ImageFont.load_default(size=max(13, round(16 * s)))
+
+
+def _pad(s: float) -> int:
+    return max(1, round(2 * s))
+
+
+def _text_size(font: ImageFont.FreeTypeFont | ImageFont.ImageFont, text: str) -> tuple[int, int, int, int]:
+    """(width, height, left, top) of `text`'s ink box."""
+    left, top, right, bottom = font.getbbox(text)
+    return int(right - left), int(bottom - top), int(left), int(top)
+
+
+def _line_height(font: ImageFont.FreeTypeFont | ImageFont.ImageFont) -> int:
+    return _text_size(font, "Hg·?")[1]
+
+
+def _wrap(text: str, font: ImageFont.FreeTypeFont | ImageFont.ImageFont, room: int) -> list[str]:
+    """`text` broken at " · " into lines no wider than `room`; a part still too wide is cut with "…"."""
+    lines: list[str] = []
+    for part in text.split(" · "):
+        if lines and _text_size(font, f"{lines[-1]} · {part}")[0] <= room:
+            lines[-1] = f"{lines[-1]} · {part}"
+            continue
+        while len(part) > 1 and _text_size(font, part)[0] > room:
+            part = part[:-2] + "…" if len(part) > 2 else part[:1]
+        lines.append(part)
+    return lines
+
+
+def _overlap(a: Box, b: Box) -> int:
+    return max(0, min(a[2], b[2]) - max(a[0], b[0])) * max(0, min(a[3], b[3]) - max(a[1], b[1]))
+
+
+def place_label(bbox: Sequence[float], size: tuple[int, int], frame: tuple[int, int], taken: Sequence[Box]) -> Box:
+    """Where a label of `size` (w, h) goes for `bbox` inside a `frame` (width, height).
+
+    Candidates, in order of preference: above the box left-aligned, above right-aligned (the other
+    side when the box is at the right edge), below left / right, inside the top. Each is clamped into
+    the frame; the one that overlaps placed labels least, then moved least by the clamp, wins.
+    """
+    x, y, w, h = (float(v) for v in bbox)
+    lw, lh = size
+    width, height = frame
+    candidates = [(x, y - lh), (x + w - lw, y - lh), (x, y + h), (x + w - lw, y + h), (x, y)]
+    best: tuple[int, float, int] | None = None
+    chosen: Box = (0, 0, lw, lh)
+    for order, (cx, cy) in enumerate(candidates):
+        px = int(round(min(max(cx, 0.0), max(0, width - lw))))
+        py = int(round(min(max(cy, 0.0), max(0, height - lh))))
+        box = (px, py, px + lw, py + lh)
+        rank = (sum(_overlap(box, other) for other in taken), abs(px - cx) + abs(py - cy), order)
+        if best is None or rank < best:
+            best, chosen = rank, box
+    return chosen
+
+
+def _draw_texts(canvas: np.ndarray, labels: Sequence[tuple[Sequence[float], str, tuple[int, int, int]]],
+                s: float) -> Rendering:
+    height, width = canvas.shape[:2]
+    font, pad = _font(s), _pad(s)
+    strip = legend_height(height, width)
+    picture = PILImage.new("RGB", (width, height + strip), LEGEND_BACKGROUND)
+    picture.paste(PILImage.fromarray(canvas), (0, 0))
     draw = ImageDraw.Draw(picture)
-    font = ImageFont.load_default(size=max(13, round(16 * s)))
-    pad = max(1, round(2 * s))
-    for (x, y), text, colour in labels:
-        left, top, right, bottom = draw.textbbox((0, 0), text, font=font)
-        tw, th = right - left, bottom - top
-        y0 = y - th - 2 * pad if y - th - 2 * pad >= 0 else y
-        draw.rectangle((x, y0, x + tw + 2 * pad, y0 + th + 2 * pad), fill=colour)
+    line = _line_height(font)
+    placed: list[Box] = []
+    for bbox, text, colour in labels:
+        lines = _wrap(text, font, max(1, width - 2 * pad))
+        lw = min(width, max(_text_size(font, t)[0] for t in lines) + 2 * pad)
+        lh = min(height, len(lines) * (line + pad) + pad)
+        box = place_label(bbox, (lw, lh), (width, height), placed)
+        placed.append(box)
+        draw.rectangle((box[0], box[1], box[2] - 1, box[3] - 1), fill=colour)
         luminance = 0.299 * colour[0] + 0.587 * colour[1] + 0.114 * colour[2]
-        draw.text((x + pad - left, y0 + pad - top), text, font=font, fill=(0, 0, 0) if luminance > 140 else (255, 255, 255))
-    _legend(draw, font, pad)
-    return np.asarray(picture)
+        ink = (0, 0, 0) if luminance > 140 else (255, 255, 255)
+        for row, text_line in enumerate(lines):
+            _, _, left, top = _text_size(font, text_line)
+            draw.text((box[0] + pad - left, box[1] + pad + row * (line + pad) - top), text_line, font=font, fill=ink)
+    _legend(draw, font, pad, width, height)
+    return Rendering(np.asarray(picture), height, placed)
 
 
-def _legend(draw: ImageDraw.ImageDraw, font: ImageFont.FreeTypeFont | ImageFont.ImageFont, pad: int) -> None:
-    """Top-left key of the hand colours."""
-    x, y = pad * 2, pad * 2
+def _legend_items(font: ImageFont.FreeTypeFont | ImageFont.ImageFont, pad: int,
+                  width: int) -> list[tuple[int, int, str, int]]:
+    """(x, row, text, state) of each key entry, laid out left to right and wrapped to `width`."""
+    items, x, row = [], 2 * pad, 0
     for state in (1, 0, -1):
         text = f"hand: {CONTACT_NAMES[state]}"
-        left, top, right, bottom = draw.textbbox((0, 0), text, font=font)
-        draw.rectangle((x, y, x + right - left + 2 * pad, y + bottom - top + 2 * pad), fill=CONTACT_COLOURS[state])
+        w = _text_size(font, text)[0] + 2 * pad
+        if x > 2 * pad and x + w > width - pad:
+            x, row = 2 * pad, row + 1
+        items.append((x, row, text, state))
+        x += w + 3 * pad
+    return items
+
+
+def legend_height(height: int, width: int) -> int:
+    """Rows the colour key adds below a `height`×`width` image (even, so video encoders take it)."""
+    s = _scale(height, width)
+    font, pad = _font(s), _pad(s)
+    rows = 1 + max(row for _, row, _, _ in _legend_items(font, pad, width))
+    strip = rows * (_line_height(font) + 3 * pad) + 3 * pad
+    return strip + (height + strip) % 2
+
+
+def _legend(draw: ImageDraw.ImageDraw, font: ImageFont.FreeTypeFont | ImageFont.ImageFont, pad: int,
+            width: int, height: int) -> None:
+    """The key of the hand colours, in the strip below the image."""
+    line = _line_height(font)
+    for x, row, text, state in _legend_items(font, pad, width):
+        y = height + 2 * pad + row * (line + 3 * pad)
+        w, _, left, top = _text_size(font, text)
+        draw.rectangle((x, y, x + w + 2 * pad, y + line + 2 * pad), fill=CONTACT_COLOURS[state])
         draw.text((x + pad - left, y + pad - top), text, font=font, fill=(0, 0, 0))
-        y += bottom - top + 3 * pad

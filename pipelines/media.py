@@ -187,7 +187,8 @@ def save_picture(picture: np.ndarray, path: Path) -> None:
 
 
 class VideoOut:
-    """Annotated frames as an mp4 of the source's size at `fps` (the source's ÷ the stride)."""
+    """Annotated frames as an mp4 of the pictures' size (the source's, plus the key strip) at `fps`
+    (the source's ÷ the stride)."""
 
     def __init__(self, path: Path, fps: float) -> None:
         from glovego_data._cv2 import cv2

@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 
 from glovego_cli.main import app
 from glovego_data._cv2 import cv2
+from glovego_data.drawing import legend_height
 from glovego_data.ehoi_coco import REFERENCE_CATEGORIES, load_dataset
 from glovego_data.errors import GlovegoError
 from glovego_data.toy_scenes import generate_toy_dataset
@@ -62,7 +63,7 @@ def test_infer_predictions_load_back_into_eval_unchanged(tiny_model, toy_json, t
     assert any(r["category_id"] == HAND_ID for r in written)
     for img in gt.images:
         with PILImage.open(out / "pictures" / "train" / f"{Path(img.file_name).stem}.jpg") as picture:
-            assert picture.size == (img.width, img.height)
+            assert picture.size == (img.width, img.height + legend_height(img.height, img.width))  # key below
 
     from_file = run_evaluate(toy_json, predictions=out / "predictions.json")
     from_model = run_evaluate(toy_json, weights=tiny_model, out=tmp_path / "eval", device="cpu", batch_size=2)
@@ -94,10 +95,10 @@ def test_videos_come_back_as_videos_and_images_as_pictures(tiny_model, tmp_path)
                for r in records)  # --masks: RLE at each picture's own size
     capture = cv2.VideoCapture(str(out / "videos" / "clip.mp4"))
     assert int(capture.get(cv2.CAP_PROP_FRAME_COUNT)) == 3
-    assert (capture.get(cv2.CAP_PROP_FRAME_WIDTH), capture.get(cv2.CAP_PROP_FRAME_HEIGHT)) == (160, 120)
+    assert (capture.get(cv2.CAP_PROP_FRAME_WIDTH), capture.get(cv2.CAP_PROP_FRAME_HEIGHT)) == (160, 120 + legend_height(120, 160))
     capture.release()
     with PILImage.open(out / "pictures" / "still.jpg") as picture:
-        assert picture.size == (130, 90)
+        assert picture.size == (130, 90 + legend_height(90, 130))
     again = CliRunner().invoke(app, ["infer", "--weights", str(tiny_model), str(media), "--out", str(out)])
     assert again.exit_code == 1 and "already exists" in again.output
 
@@ -122,8 +123,8 @@ def test_viz_draws_every_split_at_original_size(toy_json, tmp_path):
     assert len(pictures) == 2
     original = np.asarray(PILImage.open(toy_json.parent.parent / "images" / "camera_1.png").convert("RGB"))
     drawn = np.asarray(PILImage.open(out / "train" / "camera_1.jpg"))
-    assert drawn.shape == original.shape
-    assert np.abs(drawn.astype(int) - original.astype(int)).mean() > 2  # something was drawn
+    assert drawn.shape == (original.shape[0] + legend_height(*original.shape[:2]), *original.shape[1:])
+    assert np.abs(drawn[: original.shape[0]].astype(int) - original.astype(int)).mean() > 2  # something was drawn
 
 
 def test_viz_errors(toy_json, tmp_path):

@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 
 from glovego_cli.main import app
 from glovego_data._cv2 import cv2
+from glovego_data.drawing import legend_height
 from glovego_data.ehoi_coco import load_dataset
 from glovego_model.evaluation import validate_predictions
 
@@ -41,5 +42,5 @@ def test_infer_with_the_onnx_file_matches_the_model_folder(dfine_dir, dfine_onnx
     for img in load_dataset(gt_path).images:
         stem = img.file_name.rsplit(".", 1)[0]
         with PILImage.open(tmp_path / "onnx" / "pictures" / "real" / f"{stem}.jpg") as picture:
-            assert picture.size == (img.width, img.height)
+            assert picture.size == (img.width, img.height + legend_height(img.height, img.width))  # key below
     assert (tmp_path / "onnx" / "videos" / "clip.mp4").is_file()
