@@ -12,76 +12,23 @@ install or pass, and the regions fall back to masks or boxes (spec §5.1).
 from __future__ import annotations
 
 import os
-import sys
-from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import util as importlib_util
 from pathlib import Path
-from typing import Iterator, Protocol, Sequence
+
+import numpy as np
 
 from glovego_data._cv2 import cv2
+from glovego_data.augment.hand_landmarks import MCPS, HandLandmarkDetector, HandLandmarks
 from glovego_data.errors import GlovegoError
-import numpy as np
 
 HAND_MODEL_ENV = "GLOVEGO_HAND_MODEL"
 PALM = (0, 1, 2, 5, 9, 13, 17)
 FINGERS = ((1, 2, 3, 4), (5, 6, 7, 8), (9, 10, 11, 12), (13, 14, 15, 16), (17, 18, 19, 20))
-MCPS = (5, 9, 13, 17)
-# Handedness label → wearer's side. The legacy API assumes a mirrored selfie, so on egocentric
-# (unmirrored) frames its labels are swapped. The Tasks API already names the wearer's hand: on the
-# same images and networks (mediapipe 0.10.21) it reports the same class index as the legacy API
-# under the opposite name (tests/augment/data/fixture_landmarks.json).
-SIDE_FROM_MIRRORED_LABEL = {"Left": 1, "Right": 0}
-SIDE_FROM_WEARER_LABEL = {"Left": 0, "Right": 1}
 INSTALL_HINT = (
     "pip install 'glovego[mediapipe]' and pass --hand-model hand_landmarker.task (or set "
     f"{HAND_MODEL_ENV}), or on Python 3.10–3.12 with numpy < 2: pip install 'glovego[mediapipe-legacy]'"
 )
-
-
-@dataclass(frozen=True)
-class HandLandmarks:
-    """21 landmarks in continuous pixel coordinates (x right, y down) and the wearer's side."""
-
-    points: np.ndarray  # (21, 2) float64
-    side: int  # 0 left, 1 right (egocentric, after the swap), -1 unknown
-    score: float
-
-    @property
-    def box(self) -> tuple[float, float, float, float]:
-        x0, y0 = self.points.min(axis=0)
-        x1, y1 = self.points.max(axis=0)
-        return float(x0), float(y0), float(x1 - x0), float(y1 - y0)
-
-    @property
-    def mcp_spacing(self) -> float:
-        gaps = [np.linalg.norm(self.points[a] - self.points[b]) for a, b in zip(MCPS, MCPS[1:])]
-        return float(np.mean(gaps))
-
-
-def hand_from_normalized(
-    xy: Sequence[Sequence[float]], label: str | None, score: float, width: int, height: int, *, mirrored: bool
-) -> HandLandmarks:
-    """One hand from MediaPipe's normalised [0, 1] landmarks; `mirrored`: labels assume a selfie."""
-    points = np.asarray(xy, dtype=np.float64).reshape(-1, 2) * np.array([width, height], dtype=np.float64)
-    if points.shape != (21, 2):
-        raise ValueError(f"a MediaPipe hand has 21 landmarks; got {len(points)}")
-    sides = SIDE_FROM_MIRRORED_LABEL if mirrored else SIDE_FROM_WEARER_LABEL
-    return HandLandmarks(points, sides.get(label or "", -1), float(score))
-
-
-class HandLandmarkDetector(Protocol):
-    """What both APIs offer: landmarks of the hands on one RGB uint8 image, and a provenance name."""
-
-    name: str
-
-    def detect(self, rgb: np.ndarray) -> list[HandLandmarks]: ...
-
-    def close(self) -> None: ...
-
-    def __enter__(self) -> "HandLandmarkDetector": ...
-
-    def __exit__(self, *exc: object) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -162,21 +109,6 @@ def open_hand_detector(
     from glovego_data.augment.mediapipe_legacy import LegacyHandDetector
 
     return LegacyHandDetector(api.name, max_hands=max_hands, min_confidence=min_confidence)
-
-
-@contextmanager
-def native_stderr_silenced() -> Iterator[None]:
-    """MediaPipe's C++ side prints set-up notices straight to fd 2 (they would tear a progress bar)."""
-    sys.stderr.flush()
-    saved = os.dup(2)
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(devnull, 2)
-        yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(devnull)
 
 
 def landmark_mask(hand: HandLandmarks, shape: tuple[int, int]) -> np.ndarray:

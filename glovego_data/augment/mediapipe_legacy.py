@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from glovego_data.augment.mediapipe_hands import HandLandmarks, hand_from_normalized, native_stderr_silenced
+from glovego_data.augment.hand_landmarks import HandLandmarks, hand_from_normalized, native_stderr_silenced
 
 
 def parse_legacy_result(result: Any, width: int, height: int) -> list[HandLandmarks]:

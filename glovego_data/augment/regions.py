@@ -12,7 +12,8 @@ from typing import Any, Sequence
 from glovego_data._cv2 import cv2
 import numpy as np
 
-from glovego_data.augment.mediapipe_hands import HandLandmarks, landmark_mask, skeleton_mask
+from glovego_data.augment.hand_landmarks import HandLandmarks
+from glovego_data.augment.mediapipe_hands import landmark_mask, skeleton_mask
 from glovego_data.ehoi_coco.geometry import box_iou
 
 BOX_MARGIN = 0.15

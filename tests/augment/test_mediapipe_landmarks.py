@@ -17,10 +17,10 @@ import numpy as np
 import pytest
 
 from glovego_data.augment import mediapipe_hands
+from glovego_data.augment.hand_landmarks import hand_from_normalized
 from glovego_data.augment.mediapipe_hands import (
     HAND_MODEL_ENV,
     choose_api,
-    hand_from_normalized,
     hand_landmarks_unavailable,
     landmark_api,
     landmark_mask,
