@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from glovego_data.errors import GlovegoError
-from glovego_data.split.hashing import sha256_file
+from glovego_data.hashing import sha256_file
 from glovego_data.paths import check_output
 
 RECIPES_DIR = Path(__file__).resolve().parents[1] / "assets" / "recipes"

@@ -1,22 +1,13 @@
-"""sha256 of many files: streamed (constant memory) and threaded (hashlib releases the GIL)."""
+"""sha256 of many files: threaded (hashlib releases the GIL), each streamed by `glovego_data.hashing`."""
 
 from __future__ import annotations
 
-import hashlib
 import os
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Callable
 
-CHUNK = 1 << 20
-
-
-def sha256_file(path: str | os.PathLike[str]) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while chunk := handle.read(CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
+from glovego_data.hashing import sha256_file
 
 
 def hash_files(

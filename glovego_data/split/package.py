@@ -14,7 +14,7 @@ from glovego_data.ehoi_coco import Category, save_dataset
 from glovego_data.errors import GlovegoError
 from glovego_data.paths import image_file, resolve_inside
 from glovego_data.split.groups import GROUP_RULE_TEXT
-from glovego_data.split.hashing import sha256_file
+from glovego_data.hashing import sha256_file
 from glovego_data.split.manifest import PACKAGE_FORMAT, PACKAGE_VERSION, file_entries, write_manifest
 from glovego_data.split.options import SPLITS, SplitOptions
 from glovego_data.split.plan import RootInput, RootPlan, split_summary

@@ -17,7 +17,7 @@ import torch
 
 from glovego_data.atomic import atomic_write_json, staging_dir
 from glovego_data.errors import GlovegoError
-from glovego_data.split.hashing import sha256_file
+from glovego_data.hashing import sha256_file
 from glovego_model.data.index import DatasetIndex
 from glovego_model.data.loader import AugmentConfig, ConcatIndex, train_loader
 from glovego_model.data.targets import labels_to
