@@ -36,6 +36,7 @@ from glovego_data.augment.regions import HandRegion, hand_regions, match_landmar
 from glovego_data.augment.report import build_report
 from glovego_data.ehoi_coco import save_dataset
 from glovego_data.errors import GlovegoError
+from glovego_data.hashing import sha256_file
 from glovego_data.paths import check_output
 from glovego_data.progress import Progress, no_progress
 
@@ -334,10 +335,13 @@ def merge(
         if options.mode == "add" or not accepted:
             link_or_copy(in_dir / "images" / name, out_dir / "images" / name)
         if accepted:
+            final = out_dir / "images" / record["output"]
             work_file = out_dir / WORK / "images" / record["output"]
-            if hashlib.sha256(work_file.read_bytes()).hexdigest() != record["sha256"]:
+            if not work_file.is_file() and final.is_file():
+                work_file = final  # merged by an earlier run, which then removed .work/
+            if sha256_file(work_file) != record["sha256"]:
                 raise GlovegoError(f"{work_file}: does not match its journal entry; run again with --restart")
-            link_or_copy(work_file, out_dir / "images" / record["output"])
+            link_or_copy(work_file, final)
             if record["output"] != name and options.mode == "replace":
                 (out_dir / "images" / name).unlink(missing_ok=True)
     _link_side_folders(in_dir, out_dir)
@@ -352,4 +356,6 @@ def merge(
         rows = [out_dir / WORK / "preview" / f"{n}.png" for b in plan.batches for n in b.file_names if n in plan.preview_names]
         write_contact_sheet([r for r in rows if r.is_file()], out_dir / "preview.png")
     atomic_write_json(out_dir / "report.json", report)
+    if (out_dir / WORK).exists():  # the resume cache: a finished dataset does not carry it
+        shutil.rmtree(out_dir / WORK)
     return report

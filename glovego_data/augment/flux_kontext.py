@@ -1,7 +1,7 @@
 """The FLUX.1-Kontext-dev backend (spec §3): the real diffusers `FluxKontextPipeline`, loaded locally.
 
 The prompt never changes, so it is encoded once (text encoders loaded only for that) and cached in
-`OUT_DIR/.work/prompt_embeds.safetensors`; the editing pipeline is loaded without text encoders.
+`OUT_DIR/.work/prompt_embeds.safetensors` (for the run; the merge removes `.work/`); the editing pipeline is loaded without text encoders.
 Each image gets its own CPU generator, so batching, rank and device never change its noise.
 """
 

@@ -63,7 +63,7 @@ def test_run_accepts_composites_and_labels(tiny_kontext: Path, tmp_path: Path) -
     report = run_augment(root, out, _options(tiny_kontext, ssim=0.01, batch_size=2, preview=2))
     assert report["images_seen"] == 5 and report["eligible"] == 4 and report["selected"] == 4
     assert report["outcomes"]["accepted"] == 4 and report["batches"] == 3  # (48, 64) bucket, then 2 + 1
-    assert (out / ".work" / "prompt_embeds.safetensors").is_file()
+    assert not (out / ".work").exists()  # the resume cache (prompt embeddings, edited images) goes on success
     data = load_dataset(out / "annotations" / "all.json")
     src = load_dataset(root / "annotations" / "all.json")
     edits = {img.file_name: img.glove_edit for img in data.images}

@@ -74,6 +74,22 @@ def test_killed_run_resumes_to_the_same_bytes(tmp_path: Path) -> None:
     assert json.loads((killed / "report.json").read_text())["timing"]["images_this_run"] == 14 - (lines_at_kill - 1)
 
 
+def test_a_finished_dataset_carries_no_resume_cache_and_can_be_run_again(tmp_path: Path) -> None:
+    root = tmp_path / "in"
+    _scene_root(root, 3)
+    out = tmp_path / "out"
+    args = ["augment-gloves", str(root), str(out), "--backend", "classical", "--ssim", "0.5", "--preview", "2"]
+    first = CliRunner().invoke(app, args)
+    assert first.exit_code == 0, first.output
+    assert not (out / ".work").exists()
+    report = json.loads((out / "report.json").read_text())
+    assert report["outcomes"]["accepted"] > 0  # so there were edited images to take from .work/
+    finished = _tree(out)
+    again = CliRunner().invoke(app, args)  # every batch is journalled: it merges again from images/
+    assert again.exit_code == 0, again.output
+    assert _tree(out) == finished and not (out / ".work").exists()
+
+
 def test_other_arguments_need_restart(tmp_path: Path) -> None:
     root = tmp_path / "in"
     _scene_root(root, 2)
