@@ -44,6 +44,7 @@ bench: setup
 	$(BIN)/python benchmarks/augment.py
 	$(BIN)/python benchmarks/train.py
 	$(BIN)/python benchmarks/loader.py
+	$(BIN)/python benchmarks/readme_tables.py
 
 clean:
 	rm -rf $(VENV) .venv-np2 demo_out bench_out
