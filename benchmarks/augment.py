@@ -10,6 +10,8 @@
 
     python benchmarks/augment.py
     python benchmarks/augment.py --model ~/models/FLUX.1-Kontext-dev   # on a GPU machine
+
+Writes `benchmarks/results/augment.json` (figures + the machine's load; see `record.py`).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from glovego_data.augment.judge import GateSettings, judge_edit
 from glovego_data.augment.mediapipe_hands import HandLandmarkDetector, open_hand_detector
 from glovego_data.augment.regions import HandBox, hand_regions
 from glovego_data.augment.ssim import ssim_gray, to_gray
+from record import Run
 
 FIXTURES = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures" / "hands"
 FULL_HD = (1920, 1080)
@@ -60,7 +63,7 @@ def hand_boxes(frame: np.ndarray, detector: HandLandmarkDetector) -> list[HandBo
     return boxes
 
 
-def bench_ssim(pairs: list[tuple[np.ndarray, np.ndarray]], repeats: int) -> None:
+def bench_ssim(pairs: list[tuple[np.ndarray, np.ndarray]], repeats: int) -> dict:
     from skimage.metrics import structural_similarity
 
     grays = [(to_gray(a), to_gray(b)) for a, b in pairs]
@@ -77,9 +80,12 @@ def bench_ssim(pairs: list[tuple[np.ndarray, np.ndarray]], repeats: int) -> None
     o, r = statistics.median(ours), statistics.median(ref)
     print(f"SSIM gate, {len(pairs)} full-HD pairs × {repeats}: ours {1000 * o:.1f} ms/pair, skimage {1000 * r:.1f} ms/pair")
     print(f"  speed-up {r / o:.2f}× (target ≥ 4×)   max |Δ| = {delta:.2e} (target ≤ 1e-6)")
+    return {"pairs": len(pairs), "repeats": repeats, "ours_ms": 1000 * o, "skimage_ms": 1000 * r, "speedup": r / o,
+            "max_abs_delta": delta}
 
 
-def bench_classical(frames: list[np.ndarray], boxes: list[list[HandBox]], detector: HandLandmarkDetector, repeats: int) -> list[tuple[np.ndarray, np.ndarray]]:
+def bench_classical(frames: list[np.ndarray], boxes: list[list[HandBox]], detector: HandLandmarkDetector,
+                    repeats: int) -> tuple[list[tuple[np.ndarray, np.ndarray]], dict]:
     pairs = []
     times = []
     gate = GateSettings(threshold=0.95)
@@ -95,10 +101,10 @@ def bench_classical(frames: list[np.ndarray], boxes: list[list[HandBox]], detect
                 print(f"  {judged.status}: SSIM {judged.ssim:.4f}, hands {[round(h.region_ssim, 3) for h in judged.hands]}")
     per = statistics.median(times)
     print(f"classical backend, full HD, regions + recolour + gate + composite: {per:.3f} s/image = {1 / per:.2f} images/s")
-    return pairs
+    return pairs, {"frames": len(frames), "repeats": repeats, "seconds_per_image": per, "images_per_s": 1 / per}
 
 
-def bench_kontext(model: str, repeats: int) -> None:
+def bench_kontext(model: str, repeats: int) -> dict:
     import torch
 
     from glovego_data.augment.flux_kontext import KontextEditor, KontextSettings, encode_prompt_cached, resolve_model
@@ -118,6 +124,7 @@ def bench_kontext(model: str, repeats: int) -> None:
         torch.cuda.synchronize()
         times.append(time.perf_counter() - t)
     print(f"Kontext edit at 1024², 28 steps, bf16 on {torch.cuda.get_device_name()}: {statistics.median(times):.2f} s/edit")
+    return {"gpu": torch.cuda.get_device_name(), "seconds_per_edit": statistics.median(times), "repeats": repeats}
 
 
 def main() -> None:
@@ -125,18 +132,20 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--model", default=None, help="FLUX.1-Kontext-dev diffusers folder (GPU only)")
     args = parser.parse_args()
+    run = Run("augment")
     cv2.setNumThreads(int(os.environ["OMP_NUM_THREADS"]))
     frames = full_hd_frames()
+    figures: dict = {}
     with open_hand_detector() as detector:
         boxes = [hand_boxes(f, detector) for f in frames]
-        pairs = bench_classical(frames, boxes, detector, args.repeats)
+        pairs, figures["classical"] = bench_classical(frames, boxes, detector, args.repeats)
     rng = np.random.default_rng(0)
     for k in range(2):
         a = cv2.GaussianBlur(rng.integers(0, 256, (1080, 1920, 3), dtype=np.uint8), (0, 0), 2 + k)
         b = a.copy()
         b[300:700, 500:900] = cv2.add(b[300:700, 500:900], 35)
         pairs.append((a, b))
-    bench_ssim(pairs, args.repeats)
+    figures["ssim"] = bench_ssim(pairs, args.repeats)
     try:
         import torch
 
@@ -144,9 +153,11 @@ def main() -> None:
     except ImportError:
         gpu = False
     if gpu and args.model:
-        bench_kontext(args.model, args.repeats)
+        figures["kontext"] = bench_kontext(args.model, args.repeats)
     else:
         print("Kontext: skipped (needs a CUDA GPU and --model DIR with the FLUX.1-Kontext-dev weights)")
+    print(f"wrote {run.write(figures)}")
+    print(run.note())
 
 
 if __name__ == "__main__":

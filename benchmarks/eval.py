@@ -19,6 +19,8 @@ It checks that ours and plain agree to 1e-9 on every metric, and ours and COCOev
 on every object class of mAP Objects.
 
     .venv/bin/python benchmarks/eval.py [--images 10000] [--plain-images N] [--runs 3] [--seed 0] [--skip-coco]
+
+Writes `benchmarks/results/eval.json` (figures + the machine's load; see `record.py`).
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "evaluati
 
 from plain_ehoi import plain_ehoi  # noqa: E402
 from random_ehoi import random_case  # noqa: E402
+from record import Run  # noqa: E402
 
 import contextlib  # noqa: E402
 import io  # noqa: E402
@@ -146,6 +149,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3, help="timed runs of each implementation; the shortest counts")
     parser.add_argument("--skip-coco", action="store_true")
     args = parser.parse_args()
+    run = Run("eval")
 
     (gt_raw, records), t_gen = _timed(lambda: random_case(np.random.default_rng(args.seed), args.images,
                                                           hands_per_image=2.0, objects_per_image=6.0, n_classes=19))
@@ -195,10 +199,20 @@ def main() -> None:
     if coco_diff > 1e-9 or ours_ap50.keys() != ap50.keys():
         raise SystemExit("ours and pycocotools disagree")
 
+    figures = {
+        "images": len(gt.images), "gt_hands": n_hands, "gt_objects": len(gt.annotations) - n_hands,
+        "predictions": len(records), "runs": args.runs, "ours_s": t_ours, "parse_s": t_parse, "gt_s": t_gt,
+        "match_s": t_match, "plain_s": t_plain, "plain_images": plain_n, "ratio_plain": t_plain / t_ours,
+        "floor_s": t_floor, "ceiling_ratio": t_plain / t_floor, "pycocotools_s": t_coco,
+        "ratio_pycocotools": t_coco / t_ours, "max_diff_plain": diff, "max_diff_pycocotools": coco_diff,
+    }
     if not args.skip_coco:
         full, t_full = _timed(lambda: evaluate(gt, records, coco=True))
+        figures["with_coco_s"] = t_full
         print(f"with pycocotools bbox + keypoint metrics (coco=True): {t_full:.2f} s "
               f"(bbox AP {full['coco']['bbox']['AP']:.2f}, AP50 {full['coco']['bbox']['AP50']:.2f})")
+    print(f"wrote {run.write(figures)}")
+    print(run.note())
 
 
 if __name__ == "__main__":

@@ -10,8 +10,8 @@ The baseline is the `glovego_model` + `glovego_data` of `--baseline` (a git revi
 the commit before the fix), unpacked with `git archive` into a temporary folder. Old and new run
 alternately in fresh processes (best of `--rounds`; the machine is shared, compare the ratio).
 
-    python benchmarks/loader.py                      # ~2 minutes on 2 busy cores
-    python benchmarks/loader.py --rounds 5 --json loader.json
+    python benchmarks/loader.py                      # ~2 minutes on 2 busy cores; writes results/loader.json
+    python benchmarks/loader.py --rounds 5
 """
 
 from __future__ import annotations
@@ -110,9 +110,10 @@ def main() -> None:
     parser.add_argument("--passes", type=int, default=2, help="timed passes per process (best kept)")
     parser.add_argument("--rounds", type=int, default=3, help="old/new process pairs, alternating (best kept)")
     parser.add_argument("--baseline", default=BASELINE, help="git revision of the old loader")
-    parser.add_argument("--json", default=None)
     args = parser.parse_args()
+    from record import Run  # here, not at the top: the child processes run this file from another root
 
+    run = Run("loader")
     with tempfile.TemporaryDirectory(prefix="glovego-loader-") as tmp:
         tmp_path = Path(tmp)
         json_path = make_frames(tmp_path / "frames", args.frames)
@@ -129,14 +130,12 @@ def main() -> None:
         "speedup": round(max(new) / max(old), 2),
         "speedup_per_round": [round(n / o, 2) for n, o in zip(new, old)],
         "workers_per_gpu": "ceil(GPU training images/s / new_images_per_s_per_worker)",
+        "workers_for_100_images_per_s": math.ceil(100 / max(new)),
     }
     for key, value in result.items():
         print(f"{key:32s} {value}")
-    if args.json:
-        sys.path.insert(0, str(ROOT))
-        from glovego_data.atomic import atomic_write_json
-
-        atomic_write_json(args.json, result)
+    print(f"wrote {run.write(result)}")
+    print(run.note())
 
 
 if __name__ == "__main__":

@@ -11,9 +11,19 @@ the same run and on the same files:
 Targets (solo.md §8): 1 worker within 2× of the floor; 2 workers ≥ 1.7× faster than 1; the 1- and
 2-worker outputs byte-identical (checked here, file by file).
 
+With `--pysolotools PYTHON` (an interpreter with pysolotools 0.3.17 installed, e.g. a separate venv:
+its pins clash with ours) it also runs pysolotools' own `solo2coco` command on the same dense
+frames in the same run, as a child process with its default pool (one process per CPU), and
+compares its wall time with our 2-worker conversion (target ≥ 20×, solo.md §8). pysolotools
+converts ~1 frame/s on dense frames, so pass a small `--frames` (a multiple of 10: it crashes on
+sequences of unequal length).
+
+Writes `benchmarks/results/solo2coco.json` (figures + the machine's load; see `record.py`), or
+`solo2coco_vs_pysolotools.json` with `--pysolotools` (a run of its own: fewer frames).
+
     python benchmarks/solo2coco.py                 # 200 frames each (several minutes on 2 cores)
     python benchmarks/solo2coco.py --frames 20     # quick run
-    python benchmarks/solo2coco.py --json out.json --keep /tmp/bench
+    python benchmarks/solo2coco.py --only dense --frames 20 --pysolotools .venv-pysolo/bin/python
 """
 
 from __future__ import annotations
@@ -25,6 +35,8 @@ import os
 import resource
 import shutil
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -39,6 +51,7 @@ from glovego_data.exr import read_depth  # noqa: E402
 from glovego_data.solo.convert import ConvertOptions, convert_solo  # noqa: E402
 from glovego_data.solo.generator import generate_solo  # noqa: E402
 from glovego_data.solo.mapping import load_mapping  # noqa: E402
+from record import Run  # noqa: E402
 
 STEPS_PER_SEQUENCE = 10
 
@@ -138,6 +151,38 @@ def bench_dataset(name: str, solo: Path, work: Path, repeat: int) -> dict:
     }
 
 
+PYSOLOTOOLS_RUN = """
+import json, multiprocessing, sys, time
+from pysolotools.consumers import Solo
+from pysolotools.converters.solo2coco import SOLO2COCOConverter
+started = time.perf_counter()
+SOLO2COCOConverter(Solo(sys.argv[1])).convert(output_path=sys.argv[2], dataset_name="coco")
+print("RESULT", json.dumps({"seconds": time.perf_counter() - started, "processes": multiprocessing.cpu_count()}))
+"""
+
+
+def bench_pysolotools(python: str, solo: Path, work: Path) -> dict:
+    """pysolotools' converter on `solo`, in a child process (its own interpreter), timed inside it."""
+    out = work / "pysolotools"
+    if out.exists():
+        shutil.rmtree(out)
+    wall = time.perf_counter()
+    done = subprocess.run([python, "-c", PYSOLOTOOLS_RUN, str(solo), str(out)], capture_output=True, text=True,
+                          env={**os.environ, "OMP_NUM_THREADS": "1"})
+    wall = time.perf_counter() - wall
+    lines = [line for line in done.stdout.splitlines() if line.startswith("RESULT ")]
+    if done.returncode != 0 or not lines:
+        raise RuntimeError(f"pysolotools failed (exit {done.returncode}):\n{done.stderr[-2000:]}")
+    result = json.loads(lines[-1][len("RESULT "):])
+    written = next(iter(sorted((out / "coco").glob("*.json"))), None)  # instances.json or bbox.json
+    images = len(json.loads(written.read_text())["images"]) if written else 0
+    frames = len(_frame_files(solo))
+    if images != frames:  # its workers' exceptions are swallowed (solo.md §9): check what came out
+        raise RuntimeError(f"pysolotools wrote {images} of {frames} frames")
+    return {"frames": frames, "seconds": result["seconds"], "wall_s": wall, "processes": result["processes"],
+            "fps": frames / result["seconds"]}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--frames", type=int, default=200, help="frames per dataset (default 200)")
@@ -146,8 +191,10 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1, help="runs per measurement; the median is reported")
     parser.add_argument("--only", choices=("dense", "sparse"), help="run one dataset only")
     parser.add_argument("--keep", type=Path, help="work folder to keep (default: a temporary one, removed)")
-    parser.add_argument("--json", type=Path, help="also write the results here")
+    parser.add_argument("--pysolotools", metavar="PYTHON", help="interpreter with pysolotools: compare on the dense frames")
     args = parser.parse_args()
+    run = Run("solo2coco")
+    peer = None
     console = Console(width=max(Console().width, 126))
     work = args.keep or Path(tempfile.mkdtemp(prefix="glovego-bench-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -169,6 +216,10 @@ def main() -> None:
                 console.print(f"generated {name}: {len(gen.frames)} frames, {per_frame:.1f} instances/frame "
                               f"({time.perf_counter() - start:.0f} s)")
             results.append(bench_dataset(name, solo, work, args.repeat))
+            if name == "dense" and args.pysolotools:
+                peer = bench_pysolotools(args.pysolotools, solo, work)
+                peer["ours_2w_s"] = results[-1]["w2_s"]
+                peer["ratio"] = peer["seconds"] / results[-1]["w2_s"]
     finally:
         if args.keep is None:
             shutil.rmtree(work, ignore_errors=True)
@@ -184,8 +235,15 @@ def main() -> None:
     console.print("targets: 1w/floor wall ≤ 2, 2w speed-up ≥ 1.7, same bytes = yes (solo.md §8). "
                   "'2w cores used' = CPU ÷ wall of the 2-worker run; 'machine 2-proc' = the speed-up two processes "
                   "got on a pure CPU loop around that run (the ceiling on a shared machine).")
-    if args.json:
-        args.json.write_text(json.dumps(results, indent=2) + "\n")
+    if peer is not None:
+        console.print(f"pysolotools solo2coco, same {peer['frames']} dense frames, {peer['processes']} processes: "
+                      f"{peer['seconds']:.1f} s ({peer['fps']:.2f} frames/s); ours, 2 workers: {peer['ours_2w_s']:.2f} s "
+                      f"→ [bold]{peer['ratio']:.1f}×[/] (target ≥ 20×)")
+    figures = {"width": args.width, "height": args.height, "datasets": results}
+    if peer is not None:
+        figures["pysolotools"] = peer
+    console.print(f"wrote {run.write(figures, name='solo2coco_vs_pysolotools' if peer is not None else None)}")
+    console.print(run.note())
     if not all(r["identical"] for r in results):
         raise SystemExit("1- and 2-worker outputs differ")
 

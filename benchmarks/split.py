@@ -7,6 +7,8 @@ peak RSS (`resource.getrusage`) is its own.
 
     python benchmarks/split.py                  # full size
     python benchmarks/split.py --images 2000    # quicker
+
+Writes `benchmarks/results/split.json` (figures + the machine's load; see `record.py`).
 """
 
 from __future__ import annotations
@@ -124,6 +126,9 @@ def main() -> None:
         return
     if not 2 * args.images <= args.annotations <= 3 * args.images:
         parser.error("--annotations must be between 2 and 3 times --images")
+    from record import Run  # here: the --child processes need nothing of it
+
+    run = Run("split")
     shutil.rmtree(args.work, ignore_errors=True)
     start = time.perf_counter()
     n_synth = args.images * 2 // 5
@@ -142,6 +147,8 @@ def main() -> None:
     print(f"verify_package (sha256 of every file, splits, nesting): {split['verify_s']:.2f} s, "
           f"{split['problems']} problem(s)")
     print(f"target: < 30 s and < 2048 MB → {'PASS' if ok else 'FAIL'}")
+    print(f"wrote {run.write({'images': args.images, 'annotations': args.annotations, 'baseline': baseline, 'split': split, 'ratio': ratio, 'ok': ok})}")
+    print(run.note())
     shutil.rmtree(args.work, ignore_errors=True)
     sys.exit(0 if ok else 1)
 

@@ -7,14 +7,17 @@ inference speed is also measured at 1280×720, against the reference GlovEgo-Net
 
     python benchmarks/train.py                        # CPU, a few steps (about a minute on 2 cores)
     python benchmarks/train.py --steps 10 --depth 50  # longer, R50 layout
+
+Writes `benchmarks/results/train.json` (figures + the machine's load; see `record.py`).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import time
+
+from record import Run
 
 REFERENCE_IMAGES_PER_S = 6.75
 
@@ -83,8 +86,8 @@ def main() -> None:
     parser.add_argument("--depth", type=int, default=18)
     parser.add_argument("--threads", type=int, default=int(os.environ.get("OMP_NUM_THREADS", "2")))
     parser.add_argument("--device", default=None, help="cpu or cuda (default: cuda when available)")
-    parser.add_argument("--json", default=None, help="also write the results here")
     args = parser.parse_args()
+    run = Run("train")
 
     import torch
 
@@ -113,9 +116,8 @@ def main() -> None:
         results["ratio_vs_reference_6.75"] = round(hd / REFERENCE_IMAGES_PER_S, 2)
     for key, value in results.items():
         print(f"{key:40s} {value}")
-    if args.json:
-        with open(args.json, "w") as handle:
-            json.dump(results, handle, indent=2)
+    print(f"wrote {run.write(results)}")
+    print(run.note())
 
 
 if __name__ == "__main__":
