@@ -40,6 +40,7 @@ class ImportResult:
     dataset: EhoiDataset
     problems: list[str]
     unlabelled: list[Any] = field(default_factory=list)  # task ids without a submitted annotation
+    task_of: dict[Any, Any] = field(default_factory=dict)  # image id → the task it came from
 
 
 def latest_annotation(task: dict[str, Any]) -> dict[str, Any] | None:
@@ -273,7 +274,7 @@ def read_export(tasks: Any, category_names: Sequence[str], key: str, *, allow_in
     info = make_info(command="label import", contact_source="manual",
                      categories="reference-20" if tuple(names) == REFERENCE_CATEGORIES else "custom")
     return ImportResult(EhoiDataset(images=images, categories=categories, annotations=annotations, info=info),
-                        problems, unlabelled)
+                        problems, unlabelled, seen_images)
 
 
 def _annotation(ann_id: int, image: Image, box: _Box, category_id: int, meta: dict[str, Any]) -> Annotation:
