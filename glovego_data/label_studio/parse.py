@@ -194,7 +194,10 @@ def read_export(tasks: Any, category_names: Sequence[str], key: str, *, allow_in
     chosen: list[tuple[dict[str, Any], Image, dict[str, Any]]] = []
     seen_images: dict[Any, Any] = {}
     projects = {t.get("project") for t in tasks if isinstance(t, dict) and t.get("project") is not None}
-    expected_project = project if project is not None else (min(projects) if len(projects) == 1 else None)
+    if project is None and len(projects) > 1:
+        return ImportResult(EhoiDataset([], [], []), [f"{source}: tasks of several projects "
+                                                      f"({', '.join(map(str, sorted(projects, key=str)))}); "
+                                                      "export one project at a time"])
     for task in tasks:
         if not isinstance(task, dict):
             problems.append(f"{source}: a task that is not a JSON object")
@@ -205,9 +208,8 @@ def read_export(tasks: Any, category_names: Sequence[str], key: str, *, allow_in
             problems.append(f"task {tid}: not a task of this GlovEgo project (made for other classes, or not by "
                             "`glovego label export`)")
             continue
-        if len(projects) > 1 or (project is not None and task.get("project") not in (None, project)):
-            problems.append(f"task {tid}: belongs to project {task.get('project')}, not {expected_project}; "
-                            "export one project at a time")
+        if project is not None and task.get("project") not in (None, project):
+            problems.append(f"task {tid}: belongs to project {task.get('project')}, not {project}")
             continue
         image = _parse_image(glovego.get("image"), f"task {tid}")
         if image.id in seen_images:

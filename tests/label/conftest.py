@@ -7,6 +7,7 @@ or non-starting server fails the tests; elsewhere they are skipped with the comm
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import socket
 import subprocess
@@ -64,6 +65,8 @@ class LabelStudioServer:
 
 @pytest.fixture(scope="session")
 def label_studio(tmp_path_factory: pytest.TempPathFactory):
+    if importlib.util.find_spec("label_studio_sdk") is None:
+        require_or_skip("the Label Studio client is not installed (pip install 'glovego[label]')")
     binary = label_studio_binary()
     if binary is None:
         require_or_skip("Label Studio is not installed")

@@ -86,6 +86,9 @@ def _break(kind: str, tasks: list) -> str:
     if kind == "other project":
         task["data"]["glovego"]["labels"] = "0000000000000000"
         return f"task {task['id']}: not a task of this GlovEgo project"
+    if kind == "mixed projects":
+        task["project"] = 2
+        return "tasks of several projects (1, 2)"
     if kind == "missing image":
         task["data"]["glovego"]["image"]["file_name"] = "gone.jpg"
         return f"task {task['id']}: image"
@@ -93,7 +96,7 @@ def _break(kind: str, tasks: list) -> str:
 
 
 @pytest.mark.parametrize("kind", ["deleted region", "no side", "two objects", "outside", "stray keypoint",
-                                  "unknown label", "other project", "missing image"])
+                                  "unknown label", "other project", "mixed projects", "missing image"])
 def test_bad_input_is_one_line_naming_task_and_region(exported, kind: str) -> None:
     base, _, tasks = exported
     submitted = as_submitted(tasks)
@@ -103,7 +106,7 @@ def test_bad_input_is_one_line_naming_task_and_region(exported, kind: str) -> No
     assert result.exit_code == 1, result.output
     lines = [line for line in result.output.splitlines() if expected in line]
     assert len(lines) == 1, result.output
-    assert "task" in lines[0]
+    assert "task" in lines[0] and ("region" in lines[0] or kind in ("other project", "mixed projects", "missing image"))
     assert not (base / f"bad_{kind.replace(' ', '_')}").exists()
     assert not (base / f"bad_{kind.replace(' ', '_')}.tmp").exists()
 
@@ -150,3 +153,16 @@ def test_select_uncertain_takes_exactly_the_least_sure_frames(tmp_path: Path) ->
         assert sorted(p.name for p in (out / "images").iterdir()) == chosen[-1]
         assert [t["predictions"][0]["score"] for t in tasks] == pytest.approx([0.1, 0.0, 0.1])
     assert chosen[0] == chosen[1] == ["f1.jpg", "f2.jpg", "f3.jpg"]
+
+
+def test_a_missing_server_fails_under_ci_and_skips_elsewhere(monkeypatch, tmp_path: Path) -> None:
+    from .conftest import label_studio_binary, require_or_skip
+
+    monkeypatch.setenv("GLOVEGO_LABEL_STUDIO", str(tmp_path / "no-such-label-studio"))
+    assert label_studio_binary() is None
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="CI=true"):
+        require_or_skip("Label Studio is not installed")
+    monkeypatch.setenv("CI", "false")
+    with pytest.raises(pytest.skip.Exception, match=".ci/label-studio-env"):
+        require_or_skip("Label Studio is not installed")
