@@ -27,6 +27,7 @@ from glovego_data.ehoi_coco.geometry import box_inside, clip_box
 from glovego_data.ehoi_coco.info import make_info
 from glovego_data.ehoi_coco.io import _parse_image
 from glovego_data.ehoi_coco.schema import Annotation, EhoiDataset, Image
+from glovego_data.errors import FormatError
 from glovego_data.label_studio import config as cfg
 from glovego_data.label_studio.geometry import percent_to_box, percent_to_keypoint
 from glovego_data.label_studio.regions import keypoint_owner
@@ -211,7 +212,11 @@ def read_export(tasks: Any, category_names: Sequence[str], key: str, *, allow_in
         if project is not None and task.get("project") not in (None, project):
             problems.append(f"task {tid}: belongs to project {task.get('project')}, not {project}")
             continue
-        image = _parse_image(glovego.get("image"), f"task {tid}")
+        try:
+            image = _parse_image(glovego.get("image"), f"task {tid}")
+        except FormatError as error:
+            problems.append(str(error))
+            continue
         if image.id in seen_images:
             problems.append(f"task {tid}: image {image.id} is also task {seen_images[image.id]}")
             continue
