@@ -210,7 +210,8 @@ def run_label_export(
             url_path = local_files_url(os.path.relpath(final_images / frame.image.file_name, root).replace(os.sep, "/"))
             regions, kept = dataset_regions(frame.dataset, frame.image) if frame.dataset is not None else (None, {})
             score = None
-            if source_name is not None:
+            if source_name is not None:  # the model's regions replace the file's labels: nothing of them is kept
+                kept = {}
                 frame_records = records_of.get(frame.key, [])
                 regions = prediction_regions(frame_records, by_name, threshold)
                 score = frame_certainty(frame_records)
