@@ -166,3 +166,18 @@ def test_a_missing_server_fails_under_ci_and_skips_elsewhere(monkeypatch, tmp_pa
     monkeypatch.setenv("CI", "false")
     with pytest.raises(pytest.skip.Exception, match=".ci/label-studio-env"):
         require_or_skip("Label Studio is not installed")
+
+
+def test_latest_submitted_annotation_counts() -> None:
+    from glovego_data.label_studio.parse import latest_annotation
+
+    task = {"annotations": [
+        {"id": 1, "updated_at": "2026-12-08T01:00:00Z", "was_cancelled": False},
+        {"id": 2, "updated_at": "2026-12-08T03:00:00Z", "was_cancelled": True},  # skipped: ignored
+        {"id": 3, "updated_at": "2026-12-08T02:00:00Z", "was_cancelled": False},
+        {"id": 4, "updated_at": "2026-12-08T02:00:00Z", "was_cancelled": False},  # same time: greater id
+        {"id": 5, "created_at": "2026-12-08T01:30:00Z"},
+    ]}
+    assert latest_annotation(task)["id"] == 4
+    assert latest_annotation({"annotations": [{"id": 9, "was_cancelled": True}]}) is None
+    assert latest_annotation({}) is None
