@@ -89,6 +89,12 @@ def test_label_studio_round_trip(label_studio, tmp_path: Path) -> None:
     with urllib.request.urlopen(request, timeout=30) as response:
         assert response.status == 200 and response.read(3) == b"\xff\xd8\xff"
 
+    again = glovego("label", "export", SAMPLE, generated, "--out", root / "tasks", "--document-root",
+                    label_studio.document_root, "--url", label_studio.url, "--token", label_studio.token,
+                    "--project", "round trip", "--overwrite")
+    assert again.exit_code == 0, again.output
+    assert f"project {project.id} on {label_studio.url}: 0 task(s) added" in again.output  # updated, no duplicates
+
     back = tmp_path / "real_coco"
     result = glovego("label", "import", "--url", label_studio.url, "--token", label_studio.token, "--project",
                      "round trip", "--images", root / "tasks" / "images", "--out", back, "--allow-incomplete")
