@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from glovego_cli import augment, demo, evaluate, export, infer, solo2coco, solo_generate, split, stats, train, validate, viz
+from glovego_cli import augment, demo, evaluate, export, infer, label, solo2coco, solo_generate, split, stats, train, validate, viz
 
 MODULES: tuple[ModuleType, ...] = (
     solo2coco,
@@ -17,6 +17,7 @@ MODULES: tuple[ModuleType, ...] = (
     infer,
     export,
     viz,
+    label,
     validate,
     demo,
 )

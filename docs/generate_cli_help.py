@@ -32,6 +32,11 @@ def render() -> str:
     for command in app.registered_commands:
         parts.append(f"## `glovego {command.name}`\n")
         parts.append(f"```text\n$ glovego {command.name} --help\n" + help_text([command.name]) + "\n```\n")
+    for group in app.registered_groups:  # sub-apps such as `glovego label export|import`
+        for command in group.typer_instance.registered_commands:
+            name = f"{group.name} {command.name}"
+            parts.append(f"## `glovego {name}`\n")
+            parts.append(f"```text\n$ glovego {name} --help\n" + help_text(name.split()) + "\n```\n")
     return "\n".join(parts)
 
 
