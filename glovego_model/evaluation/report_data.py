@@ -77,12 +77,12 @@ def _scaled(ap: float | None) -> float | None:
 
 def _ehoi_table(errors: EhoiErrors) -> dict[str, Any]:
     rows = {}
+    any_kind = np.logical_or.reduce([errors.kinds[k] for k in EHOI_KINDS])
     for kind in (*EHOI_KINDS, ALL_FIXED):
         fixed = errors.fixed[kind]
         own = OWN_METRIC.get(kind, HEADLINE)
         rows[kind] = {
-            "count": int(np.count_nonzero(errors.kinds[kind])) if kind in errors.kinds
-            else int(np.count_nonzero(np.any(np.stack(list(errors.kinds.values())), axis=0))) if errors.kinds else 0,
+            "count": int(np.count_nonzero(errors.kinds[kind] if kind in errors.kinds else any_kind)),
             "metric": own,
             "dap": _delta(_points(fixed[own]), _points(errors.base[own])),
             "dap_headline": _delta(_points(fixed[HEADLINE]), _points(errors.base[HEADLINE])),
@@ -95,7 +95,7 @@ def _ehoi_table(errors: EhoiErrors) -> dict[str, Any]:
 class _ImageErrors:
     """Every error as (kind, image rank, record), and per image and kind: count and loss."""
 
-    def __init__(self, gt: EhoiDataset, evaluation: EhoiEvaluation, box: BoxErrors, ehoi: EhoiErrors) -> None:
+    def __init__(self, evaluation: EhoiEvaluation, box: BoxErrors, ehoi: EhoiErrors) -> None:
         table, preds = evaluation.ground_truth, evaluation.predictions
         n = table.n_images
         self.count = {k: np.zeros(n, dtype=np.int64) for k in ALL_KINDS}
@@ -153,7 +153,7 @@ def build_report(gt: EhoiDataset, evaluation: EhoiEvaluation, *, sources: dict[s
     box = box_errors(table, preds)
     ehoi = ehoi_errors(table, preds)
     names = {c.id: c.name for c in gt.categories}
-    errors = _ImageErrors(gt, evaluation, box, ehoi)
+    errors = _ImageErrors(evaluation, box, ehoi)
     by_rank = _images_by_rank(gt, table.image_rank)
     galleries = {kind: errors.worst(kind, gallery_size) for kind in ALL_KINDS}
     shown = set().union(*galleries.values())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from browser import chromium_page
 from report_case import write_case
 
@@ -16,6 +17,7 @@ def _at(data, path: str):
     return data
 
 
+@pytest.mark.slow
 def test_page_loads_offline_with_every_picture_and_the_counts_of_report_json(tmp_path):
     gt, pred, _, records = write_case(tmp_path / "data", 10, seed=3, skip_pictures=1)
     older = tmp_path / "older.json"  # another run: a third of the detections fewer
