@@ -71,6 +71,7 @@ def run_evaluate(
         source = f"predictions of {weights}"
     evaluation = evaluate_detailed(gt, records, source=source, gt_name=str(gt_path))
     written: list[Path] = []
+    warnings = list(gt.warnings)
     with ExitStack() as folders:
         if out is not None:
             staging = folders.enter_context(staging_dir(out, replace=True))
@@ -85,9 +86,12 @@ def run_evaluate(
         if report is not None:
             sources = {"ground_truth": str(gt_path), "predictions": source,
                        "compare": None if compare is None else str(compare)}
-            write_report(folders.enter_context(staging_dir(report, replace=True)), gt, gt_path, images_dir,
-                         evaluation, records, sources=sources, other=other, progress=progress)
-    return EvalReport(evaluation=evaluation, written=written, warnings=list(gt.warnings), report=report)
+            content = write_report(folders.enter_context(staging_dir(report, replace=True)), gt, gt_path, images_dir,
+                                   evaluation, records, sources=sources, other=other, progress=progress)
+            if content["missing_images"]:
+                warnings.append(f"{report}: {len(content['missing_images'])} gallery picture(s) not found in "
+                                f"{images_dir}; the report names them and shows their errors without a picture")
+    return EvalReport(evaluation=evaluation, written=written, warnings=warnings, report=report)
 
 
 def model_records(gt: EhoiDataset, gt_path: Path, weights: Path, device: str | None, batch_size: int,

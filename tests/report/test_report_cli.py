@@ -23,6 +23,7 @@ def test_report_holds_the_numbers_of_metrics_json_and_names_missing_pictures(tmp
     result = _eval("--gt", gt, "--predictions", pred, "--out", tmp_path / "out", "--report", tmp_path / "rep")
     assert result.exit_code == 0, result.output
     assert "error report" in result.output
+    assert "gallery picture(s) not found" in _line(result)
     report = json.loads((tmp_path / "rep" / "report.json").read_text())
     metrics = json.loads((tmp_path / "out" / "metrics.json").read_text())
     assert report["metrics"] == metrics
