@@ -101,6 +101,8 @@ class _ImageErrors:
         self.count = {k: np.zeros(n, dtype=np.int64) for k in ALL_KINDS}
         self.loss = {k: np.zeros(n) for k in ALL_KINDS}
         self._items: list[tuple[np.ndarray, list[dict[str, Any]]]] = []
+        self.gloves = np.zeros((n, 3), dtype=np.int64)  # GT hands per image: unknown, bare, glove
+        np.add.at(self.gloves, (table.hands.image, table.hands.gloves + 1), 1)
         for kind in detection_kind_names():
             at = np.flatnonzero(box.kind_of(kind))
             rows = box.det_row[at]
@@ -189,8 +191,11 @@ def _images_by_rank(gt: EhoiDataset, ranks: dict[Any, int]) -> dict[int, Any]:
 
 
 def _image_entries(by_rank: dict[int, Any], errors: _ImageErrors, ranks: set[int]) -> dict[str, Any]:
+    """Per gallery image: its errors, and what the page filters on (GT gloves, video, source)."""
     items = errors.items_of(ranks)
     return {str(r): {"image_id": by_rank[r].id, "file_name": by_rank[r].file_name, "thumb": thumbnail_name(r),
+                     "video": by_rank[r].video, "source": by_rank[r].source,
+                     "gt_gloves": {"glove": int(errors.gloves[r, 2]), "bare": int(errors.gloves[r, 1])},
                      "counts": {k: int(errors.count[k][r]) for k in ALL_KINDS if errors.count[k][r]},
                      "errors": items[r]} for r in sorted(ranks)}
 

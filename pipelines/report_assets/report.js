@@ -118,6 +118,13 @@
   const kindSelect = document.getElementById("filter-kind");
   const classSelect = document.getElementById("filter-class");
   const nameInput = document.getElementById("filter-name");
+  const glovesSelect = document.getElementById("filter-gloves");
+  const groupSelect = document.getElementById("filter-group");
+  const groupOf = (image) => image.video || image.source || "";
+  groupSelect.append(el("option", { value: "" }, "any"));
+  for (const group of [...new Set(Object.values(R.images).map(groupOf))].filter((g) => g).sort()) {
+    groupSelect.append(el("option", { value: group }, group));
+  }
   kindSelect.append(el("option", { value: "" }, "every kind"));
   for (const [kind, ranks] of Object.entries(R.galleries)) {
     kindSelect.append(el("option", { value: kind }, `${names[kind] || kind} (${ranks.length})`));
@@ -161,12 +168,14 @@
     for (const [rank, extra] of entries) {
       const image = R.images[rank];
       if (!matchesClass(rank, cls) || !image.file_name.toLowerCase().includes(text)) continue;
+      if (glovesSelect.value && !image.gt_gloves[glovesSelect.value]) continue;
+      if (groupSelect.value && groupOf(image) !== groupSelect.value) continue;
       cards.append(card(rank, extra));
       shown += 1;
     }
     document.getElementById("gallery-count").textContent = `${shown} image(s)`;
   }
-  [kindSelect, classSelect].forEach((s) => s.addEventListener("change", render));
+  [kindSelect, classSelect, glovesSelect, groupSelect].forEach((s) => s.addEventListener("change", render));
   nameInput.addEventListener("input", render);
   render();
   if (missingNames.size) {

@@ -63,4 +63,9 @@ def test_page_loads_offline_with_every_picture_and_the_counts_of_report_json(tmp
         page.fill("#filter-name", name)
         shown = page.eval_on_selector_all(".card", "els => els.map(e => e.dataset.rank)")
         assert shown and all(report["images"][r]["file_name"] == name for r in shown)
+        page.fill("#filter-name", "")
+        page.select_option("#filter-gloves", "glove")
+        shown = page.eval_on_selector_all(".card", "els => els.map(e => e.dataset.rank)")
+        every = {r for ranks in report["galleries"].values() for r in ranks}
+        assert sorted(shown, key=int) == sorted((r for r in every if report["images"][r]["gt_gloves"]["glove"]), key=int)
         assert problems == []
