@@ -21,6 +21,8 @@ EPILOG = """Examples:
   glovego eval --gt real/annotations/test.json --weights runs/finetune_real_100 --out eval/ --per-class
 
   glovego eval --gt val.json --weights runs/ci_tiny/best --device cpu --batch-size 4
+
+  glovego eval --gt test.json --predictions preds.json --report report/ --compare old_report/
 """
 
 
@@ -69,7 +71,9 @@ def evaluate(
     per_class: bool = typer.Option(False, "--per-class", help="Also print the per-object-class table."),
     device: Optional[str] = typer.Option(None, "--device", callback=available_device, help="With --weights: cpu, cuda, cuda:1 … (default: cuda if available)."),
     batch_size: int = typer.Option(8, "--batch-size", min=1, help="With --weights: images per forward pass."),
-    overwrite: bool = typer.Option(False, "--overwrite", help="Replace --out if it exists (only a folder glovego made)."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace --out / --report if they exist (only folders glovego made)."),
+    report: Optional[Path] = typer.Option(None, "--report", help="Folder for the error report: index.html (open it in a browser, works offline), report.json, thumbnails."),
+    compare: Optional[Path] = typer.Option(None, "--compare", help="With --report: another run's --report folder (or --out folder) to show metric and dAP deltas against."),
 ) -> None:
     """Score a detector with the EHOI metrics of the GlovEgo-HOI paper (headline: mAP Hand + ALL).
 
@@ -81,16 +85,19 @@ def evaluate(
     def job():
         with rich_progress(Console(stderr=True)) as progress:
             return run_evaluate(gt, predictions=predictions, weights=weights, out=out, device=device,
-                                batch_size=batch_size, overwrite=overwrite, progress=progress)
+                                batch_size=batch_size, overwrite=overwrite, progress=progress, report=report,
+                                compare=compare)
 
-    report = run_guarded("eval", job)
-    print_warnings(report.warnings)
+    result = run_guarded("eval", job)
+    print_warnings(result.warnings)
     console = Console(highlight=False)
-    console.print(metrics_table(report.metrics))
+    console.print(metrics_table(result.metrics))
     if per_class:
-        console.print(per_class_table(report.metrics))
+        console.print(per_class_table(result.metrics))
     if out is not None:
-        console.print(f"[bold green]wrote[/] {out / 'metrics.json'} and {len(report.written) - 1} more file(s) in {out}")
+        console.print(f"[bold green]wrote[/] {out / 'metrics.json'} and {len(result.written) - 1} more file(s) in {out}")
+    if result.report is not None:
+        console.print(f"[bold green]wrote[/] the error report {result.report / 'index.html'}")
 
 
 def register(app: typer.Typer) -> None:

@@ -127,6 +127,7 @@ def run_demo(out: Path, options: DemoOptions, hooks: DemoHooks | None = None) ->
         "stats_plot": out / "stats.png",
         "run": out / "run",
         "eval": out / "eval",
+        "eval_report": out / "eval_report",
         "infer": out / "infer",
         "viz": out / "viz",
     }
@@ -164,7 +165,7 @@ def run_demo(out: Path, options: DemoOptions, hooks: DemoHooks | None = None) ->
         hooks.stage(6, "eval", f"{real_test} with {paths['run']}")
         with _progress(hooks) as progress:
             result.metrics = run_evaluate(real_test, weights=paths["run"], out=paths["eval"],
-                                          progress=progress).metrics
+                                          report=paths["eval_report"], progress=progress).metrics
 
         hooks.stage(7, "infer", f"test images → {paths['infer']}")
         with _progress(hooks) as progress:

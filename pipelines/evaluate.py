@@ -6,17 +6,19 @@ from __future__ import annotations
 import io
 import json
 import re
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from glovego_data.atomic import atomic_write_bytes, atomic_write_json, staging_dir
+from glovego_data.atomic import atomic_write_bytes, atomic_write_json, check_replaceable, staging_dir
 from glovego_data.ehoi_coco import EhoiDataset, load_dataset, read_json
 from glovego_data.ehoi_coco.checks import require_valid
 from glovego_data.errors import GlovegoError
 from glovego_data.paths import check_output
 from glovego_data.progress import Progress, no_progress
 from glovego_model.evaluation import EhoiEvaluation, PRCurve, evaluate_detailed
+from glovego_pipelines.eval_report import read_other_run, write_report
 from glovego_pipelines.media import dataset_image, images_dir_of
 from glovego_pipelines.predict import check_categories, load_predictor, predict_records
 
@@ -26,6 +28,7 @@ class EvalReport:
     evaluation: EhoiEvaluation
     written: list[Path]
     warnings: list[str] = field(default_factory=list)  # the loader's repairs of the ground truth
+    report: Path | None = None  # the error report folder, when asked for
 
     @property
     def metrics(self) -> dict[str, Any]:
@@ -40,14 +43,24 @@ def curve_file_name(metric: str) -> str:
 def run_evaluate(
     gt_path: Path, *, predictions: Path | None = None, weights: Path | None = None, out: Path | None = None,
     device: str | None = None, batch_size: int = 8, overwrite: bool = False, progress: Progress = no_progress,
+    report: Path | None = None, compare: Path | None = None,
 ) -> EvalReport:
-    """Score; with `out`, every file is built in `<out>.tmp/` and the folder appears whole or not at all."""
+    """Score; with `out` (and `report`), every file is built in `<folder>.tmp/` and each folder
+    appears whole or not at all. `report` adds the error report, `compare` another run's deltas."""
     if (predictions is None) == (weights is None):
         raise GlovegoError("give exactly one of --predictions PRED.json or --weights RUN_DIR")
-    if out is not None:
-        check_output(out, [gt_path, predictions, weights, images_dir_of(gt_path) if weights is not None else None])
-        if out.exists() and not overwrite:
-            raise GlovegoError(f"{out}: already exists (use --overwrite to replace it)")
+    if compare is not None and report is None:
+        raise GlovegoError("--compare needs --report DIR (the comparison is part of the report)")
+    images_dir = images_dir_of(gt_path)
+    inputs = [gt_path, predictions, weights, images_dir if weights is not None or report is not None else None]
+    for folder, option, others in ((out, "--out", [report]), (report, "--report", [compare, out])):
+        if folder is None:
+            continue
+        check_output(folder, inputs + others, option=option)
+        if folder.exists() and not overwrite:
+            raise GlovegoError(f"{folder}: already exists (use --overwrite to replace it)")
+        check_replaceable(folder, what="already exists")
+    other = read_other_run(compare) if compare is not None else None
     gt = load_dataset(gt_path)
     require_valid(gt_path, gt)  # v1 ground truth as `validate` checks it: broken records would move the metrics
     if predictions is not None:
@@ -58,8 +71,10 @@ def run_evaluate(
         source = f"predictions of {weights}"
     evaluation = evaluate_detailed(gt, records, source=source, gt_name=str(gt_path))
     written: list[Path] = []
-    if out is not None:
-        with staging_dir(out, replace=True) as staging:
+    warnings = list(gt.warnings)
+    with ExitStack() as folders:
+        if out is not None:
+            staging = folders.enter_context(staging_dir(out, replace=True))
             if weights is not None:
                 atomic_write_bytes(staging / "predictions.json", json.dumps(records, allow_nan=False).encode("utf-8"))
                 written.append(out / "predictions.json")
@@ -68,7 +83,15 @@ def run_evaluate(
             for name, curve in evaluation.curves.items():
                 atomic_write_bytes(staging / curve_file_name(name), plot_curve(name, curve, evaluation.metrics["ehoi"][name]))
                 written.append(out / curve_file_name(name))
-    return EvalReport(evaluation=evaluation, written=written, warnings=list(gt.warnings))
+        if report is not None:
+            sources = {"ground_truth": str(gt_path), "predictions": source,
+                       "compare": None if compare is None else str(compare)}
+            content = write_report(folders.enter_context(staging_dir(report, replace=True)), gt, gt_path, images_dir,
+                                   evaluation, records, sources=sources, other=other, progress=progress)
+            if content["missing_images"]:
+                warnings.append(f"{report}: {len(content['missing_images'])} gallery picture(s) not found in "
+                                f"{images_dir}; the report names them and shows their errors without a picture")
+    return EvalReport(evaluation=evaluation, written=written, warnings=warnings, report=report)
 
 
 def model_records(gt: EhoiDataset, gt_path: Path, weights: Path, device: str | None, batch_size: int,

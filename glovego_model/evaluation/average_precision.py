@@ -203,7 +203,7 @@ class Matching:
         constructor) holds; the gate turns a match into a false positive without consuming the GT."""
         keep = np.ones(self.gt_index.size, dtype=bool) if keep_gt is None else np.asarray(keep_gt)[self.gt_index]
         regular_kept = keep[self.regular]
-        matched = self._rounds(regular_kept, gate)
+        matched, _ = self._rounds(regular_kept, gate)
         ignored = np.zeros(len(self.det), dtype=bool)
         if self.crowd_det.size:
             crowd_hit = keep[self.crowd][self.crowd_gt]
@@ -225,10 +225,22 @@ class Matching:
             ap[cat] = float(np.mean(q))
         return APResult(ap=ap, precision=precision)
 
-    def _rounds(self, regular_kept: np.ndarray, gate: Gate | None) -> np.ndarray:
+    def assignments(self, gate: Gate | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Per kept detection (`self.det` order): 1 true positive, 0 matched but gated out, −1 no
+        GT reached IoU 0.5, −2 ignored (reaches only a crowd GT); and the GT (index into `self.gt`)
+        it took or was gated on, else −1. The error analysis reads the very matching the AP uses."""
+        matched, taken = self._rounds(np.ones(self.regular.size, dtype=bool), gate)
+        if self.crowd_det.size:  # reaching only a crowd GT: ignored, as the AP ignores it
+            crowd_only = np.zeros(len(self.det), dtype=bool)
+            crowd_only[self.crowd_det] = True
+            matched[crowd_only & (matched < 0)] = -2
+        return matched, np.where(taken >= 0, self.regular[np.maximum(taken, 0)], -1)
+
+    def _rounds(self, regular_kept: np.ndarray, gate: Gate | None) -> tuple[np.ndarray, np.ndarray]:
         """Greedy matching, all groups at once: per detection 1 true positive, 0 matched but
-        gated out, −1 no kept GT reached IoU 0.5."""
+        gated out, −1 no kept GT reached IoU 0.5; and the regular-GT position it matched."""
         result = np.full(len(self.det), -1, dtype=np.int8)
+        taken = np.full(len(self.det), -1, dtype=np.int64)
         used = ~regular_kept  # a GT left out can never be taken
         bounds = self.round_bounds
         for r in range(bounds.size - 1):
@@ -246,8 +258,9 @@ class Matching:
             passed = np.ones(rd.size, dtype=bool) if gate is None else np.asarray(
                 gate(self.gt.row[self.regular[rg]], self.det.row[rd]), dtype=bool)
             result[rd] = np.where(passed, 1, 0)
+            taken[rd] = rg
             used[rg[passed]] = True
-        return result
+        return result, taken
 
 
 def average_precision(

@@ -73,15 +73,22 @@ class EhoiResults:
     pred_hands_per_class: dict[int, int]
 
 
-def ehoi_results(gt: GroundTruthTable, preds: PredictionTable) -> EhoiResults:
-    hands, hand_id, n_images = gt.hands, gt.hand_id, gt.n_images
-    gates = _Gates(hands, preds)
-    n = len(hands)
-    gt_hands = BoxSet(image=hands.image, category=np.full(n, hand_id, dtype=np.int64), boxes=hands.boxes,
+def hand_box_sets(gt: GroundTruthTable, preds: PredictionTable) -> tuple[BoxSet, BoxSet]:
+    """GT hands (row = hand index) and hand predictions (row = record index): AP Hand's inputs."""
+    hands, n = gt.hands, len(gt.hands)
+    gt_hands = BoxSet(image=hands.image, category=np.full(n, gt.hand_id, dtype=np.int64), boxes=hands.boxes,
                       row=np.arange(n, dtype=np.int64), crowd=hands.crowd)
     hand_rows = np.flatnonzero(preds.is_hand)
     dt_hands = BoxSet(image=preds.image[hand_rows], category=preds.category[hand_rows], boxes=preds.boxes[hand_rows],
                       row=hand_rows, score=preds.score[hand_rows])
+    return gt_hands, dt_hands
+
+
+def ehoi_results(gt: GroundTruthTable, preds: PredictionTable) -> EhoiResults:
+    hands, hand_id, n_images = gt.hands, gt.hand_id, gt.n_images
+    gates = _Gates(hands, preds)
+    gt_hands, dt_hands = hand_box_sets(gt, preds)
+    hand_rows = dt_hands.row
     all_preds = BoxSet(image=preds.image, category=preds.category, boxes=preds.boxes,
                        row=np.arange(len(preds), dtype=np.int64), score=preds.score)
 

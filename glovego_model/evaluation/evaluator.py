@@ -11,8 +11,8 @@ from glovego_data.ehoi_coco import EhoiDataset
 from glovego_model.evaluation.average_precision import IOU_THRESHOLD, MAX_DETS, RECALL_THRESHOLDS
 from glovego_model.evaluation.coco_metrics import bbox_metrics, keypoint_metrics
 from glovego_model.evaluation.ehoi import EHOI_METRICS, PER_CLASS_METRICS, ehoi_results
-from glovego_model.evaluation.ground_truth import ground_truth_table
-from glovego_model.evaluation.predictions import parse_predictions, require_hand_category
+from glovego_model.evaluation.ground_truth import GroundTruthTable, ground_truth_table
+from glovego_model.evaluation.predictions import PredictionTable, parse_predictions, require_hand_category
 
 SETTINGS = {"iou": IOU_THRESHOLD, "recall_points": int(RECALL_THRESHOLDS.size), "max_dets": MAX_DETS,
             "diagonal": "image"}
@@ -31,6 +31,8 @@ class EhoiEvaluation:
     metrics: dict[str, Any]  # the metrics.json content
     curves: dict[str, PRCurve]  # per defined EHOI metric
     per_category: dict[str, dict[int, float]]  # per EHOI metric: AP × 100 of each category with GT
+    ground_truth: GroundTruthTable | None = None  # the columns scored, for the error report
+    predictions: PredictionTable | None = None
 
 
 def evaluate(gt: EhoiDataset, predictions: Sequence[dict[str, Any]], *, coco: bool = True) -> dict[str, Any]:
@@ -93,4 +95,5 @@ def evaluate_detailed(
         "settings": dict(SETTINGS),
     }
     per_category = {name: {cat: ap * 100.0 for cat, ap in results.metrics[name].ap.items()} for name in EHOI_METRICS}
-    return EhoiEvaluation(metrics=metrics, curves=curves, per_category=per_category)
+    return EhoiEvaluation(metrics=metrics, curves=curves, per_category=per_category, ground_truth=table,
+                          predictions=parsed)

@@ -58,6 +58,8 @@ def test_demo_runs_the_whole_chain_and_its_detector_learns(tmp_path):
 
     metrics = json.loads((out / "eval" / "metrics.json").read_text())
     assert list(metrics["ehoi"]) == list(EHOI_METRICS)
+    assert json.loads((out / "eval_report" / "report.json").read_text())["metrics"] == metrics
+    assert (out / "eval_report" / "index.html").is_file()
     print("demo EHOI metrics:", {name: round(value, 2) for name, value in metrics["ehoi"].items()})
     assert all(0.0 < value <= 100.0 for value in metrics["ehoi"].values()), metrics["ehoi"]
     losses = _last_train_losses(out / "run" / "metrics.csv")

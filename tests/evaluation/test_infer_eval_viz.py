@@ -66,8 +66,10 @@ def test_infer_predictions_load_back_into_eval_unchanged(tiny_model, toy_json, t
             assert picture.size == (img.width, img.height + legend_height(img.height, img.width))  # key below
 
     from_file = run_evaluate(toy_json, predictions=out / "predictions.json")
-    from_model = run_evaluate(toy_json, weights=tiny_model, out=tmp_path / "eval", device="cpu", batch_size=2)
+    from_model = run_evaluate(toy_json, weights=tiny_model, out=tmp_path / "eval", device="cpu", batch_size=2,
+                              report=tmp_path / "report")
     assert from_file.metrics == from_model.metrics
+    assert json.loads((tmp_path / "report" / "report.json").read_text())["metrics"] == from_model.metrics
     assert json.loads((tmp_path / "eval" / "predictions.json").read_text()) == written
 
 
