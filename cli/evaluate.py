@@ -93,5 +93,9 @@ def evaluate(
         console.print(f"[bold green]wrote[/] {out / 'metrics.json'} and {len(report.written) - 1} more file(s) in {out}")
 
 
+# The options that write, per mode (tests/safety/test_output_table.py tries each; see ARCHITECTURE.md).
+OUTPUTS = {"eval": {"--predictions": ("--out",), "--weights": ("--out",)}}
+
+
 def register(app: typer.Typer) -> None:
     app.command("eval", epilog=EPILOG)(evaluate)

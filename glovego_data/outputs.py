@@ -107,11 +107,11 @@ class OutputPlan:
     def _check_file(self, output: _Output) -> None:
         path = output.path
         if path.is_dir():
-            raise GlovegoError(f"{output.option} {path}: is a folder; give a file name")
+            raise GlovegoError(f"{path}: is a folder, not a file; give {output.option} a file name")
         if self._exists(path) and not self.overwrite:
-            raise GlovegoError(f"{output.option} {path}: already exists (use --overwrite to replace it)")
-        if not path.parent.is_dir():
-            raise GlovegoError(f"{output.option} {path}: no such folder {path.parent}")
+            raise GlovegoError(f"{path}: already exists (use --overwrite to replace it)")
+        if path.parent.exists() and not path.parent.is_dir():
+            raise GlovegoError(f"{path.parent}: not a folder, so {output.option} cannot be written in it")
 
     def _output(self, option: str, *kinds: str) -> _Output:
         if not self._checked:
@@ -151,6 +151,7 @@ class OutputPlan:
         """A temporary path beside a `file` output, for writers that need a path (ONNX, matplotlib):
         renamed to the output on success, removed on failure."""
         path = self._output(option, "file").path
+        path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix, dir=path.parent)
         os.close(fd)
         try:

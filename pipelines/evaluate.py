@@ -10,11 +10,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from glovego_data.atomic import atomic_write_bytes, atomic_write_json, staging_dir
+from glovego_data.atomic import atomic_write_bytes, atomic_write_json
 from glovego_data.ehoi_coco import EhoiDataset, load_dataset, read_json
 from glovego_data.ehoi_coco.checks import require_valid
 from glovego_data.errors import GlovegoError
-from glovego_data.paths import check_output
+from glovego_data.outputs import OutputPlan
 from glovego_data.progress import Progress, no_progress
 from glovego_model.evaluation import EhoiEvaluation, PRCurve, evaluate_detailed
 from glovego_pipelines.media import dataset_image, images_dir_of
@@ -44,10 +44,11 @@ def run_evaluate(
     """Score; with `out`, every file is built in `<out>.tmp/` and the folder appears whole or not at all."""
     if (predictions is None) == (weights is None):
         raise GlovegoError("give exactly one of --predictions PRED.json or --weights RUN_DIR")
+    plan = OutputPlan("eval", [gt_path, predictions, weights, images_dir_of(gt_path) if weights is not None else None],
+                      overwrite=overwrite)
     if out is not None:
-        check_output(out, [gt_path, predictions, weights, images_dir_of(gt_path) if weights is not None else None])
-        if out.exists() and not overwrite:
-            raise GlovegoError(f"{out}: already exists (use --overwrite to replace it)")
+        plan.folder("--out", out)
+    plan.check()
     gt = load_dataset(gt_path)
     require_valid(gt_path, gt)  # v1 ground truth as `validate` checks it: broken records would move the metrics
     if predictions is not None:
@@ -59,7 +60,7 @@ def run_evaluate(
     evaluation = evaluate_detailed(gt, records, source=source, gt_name=str(gt_path))
     written: list[Path] = []
     if out is not None:
-        with staging_dir(out, replace=True) as staging:
+        with plan.staging("--out") as staging:
             if weights is not None:
                 atomic_write_bytes(staging / "predictions.json", json.dumps(records, allow_nan=False).encode("utf-8"))
                 written.append(out / "predictions.json")

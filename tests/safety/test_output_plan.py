@@ -68,7 +68,7 @@ def test_a_user_folder_is_refused_by_every_kind(tmp_path):
 def test_an_existing_file_is_replaced_only_when_asked(tmp_path):
     target = tmp_path / "plot.png"
     target.write_text("my notes")
-    with pytest.raises(GlovegoError, match="--plot .*already exists"):
+    with pytest.raises(GlovegoError, match="plot.png: already exists"):
         OutputPlan("stats", []).file("--plot", target).check()
     assert target.read_text() == "my notes"
     plan = OutputPlan("stats", [], overwrite=True).file("--plot", target).check()
