@@ -72,9 +72,6 @@ class OutputPlan:
         self._outputs[option] = _Output(option, Path(path), kind)
         return self
 
-    def path(self, option: str) -> Path:
-        return self._output(option).path
-
     def check(self) -> OutputPlan:
         """Apply every rule to every declared output; the first broken one is one GlovegoError."""
         for output in self._outputs.values():
@@ -86,10 +83,15 @@ class OutputPlan:
     def _exists(self, path: Path) -> bool:
         return path.exists() or path.is_symlink()
 
-    def _check_folder(self, output: _Output, *, resumable: bool = False) -> None:
+    def _check_not_a_file(self, output: _Output) -> None:
         path = output.path
         if self._exists(path) and (path.is_symlink() or not path.is_dir()):
-            raise GlovegoError(f"{output.option} {path}: is a file, not a folder; choose a folder name")
+            raise GlovegoError(f"{output.option} {path}: is a file or a symbolic link, not a folder; "
+                               "choose a new folder name")
+
+    def _check_folder(self, output: _Output, *, resumable: bool = False) -> None:
+        path = output.path
+        self._check_not_a_file(output)
         check_replaceable(path, what="already exists", command=self.command)
         if self._exists(path) and any(path.iterdir()) and not self.overwrite and not resumable:
             raise GlovegoError(f"{path}: already exists (use --overwrite to replace it)")
@@ -100,8 +102,7 @@ class OutputPlan:
 
     def _check_in_place(self, output: _Output) -> None:
         path = output.path
-        if self._exists(path) and (path.is_symlink() or not path.is_dir()):
-            raise GlovegoError(f"{output.option} {path}: is a file, not a folder; choose a folder name")
+        self._check_not_a_file(output)
         check_replaceable(path, what="already exists, is not empty", command=self.command)
 
     def _check_file(self, output: _Output) -> None:
