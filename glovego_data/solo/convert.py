@@ -16,6 +16,7 @@ from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Callable, ContextManager, Iterator
 
@@ -215,7 +216,7 @@ def convert_solo(
     previous = None if options.restart else load_checkpoint(staging_path(out_dir), key, refs)
     kept = previous.frames_done if previous is not None else 0  # frames the staging folder's checkpoint holds
     if open_stage is None:
-        open_stage = lambda **kw: staging_dir(out_dir, replace=out_dir.exists(), command="solo2coco", **kw)  # noqa: E731
+        open_stage = partial(staging_dir, out_dir, replace=out_dir.exists(), command="solo2coco")
     with open_stage(reuse=previous is not None, keep_on_error=lambda: kept > 0) as stage:
         setup = Tally()
         plan = build_plan(solo_dir, stage, folders, refs, options.mapping, options.mask_format, setup)

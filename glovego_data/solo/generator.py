@@ -14,6 +14,7 @@ import json
 import math
 import uuid
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any, Callable, ContextManager, Sequence
 
@@ -538,7 +539,7 @@ def generate_solo(
     out_dir = Path(out_dir)
     truths: list[TruthFrame] = []
     if open_stage is None:
-        open_stage = lambda: staging_dir(out_dir, replace=overwrite, command="solo-generate")  # noqa: E731
+        open_stage = partial(staging_dir, out_dir, replace=overwrite, command="solo-generate")
     with open_stage() as stage:
         writer = _Writer(stage, width=width, height=height, options=options)
         for name in names:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any, Callable, ContextManager
 
@@ -106,7 +107,7 @@ def write_package(
     if open_stage is None:
         if out.exists() and not overwrite:
             raise GlovegoError(f"{out}: already exists (pass --overwrite to replace it)")
-        open_stage = lambda: staging_dir(out, replace=overwrite, command="split")  # noqa: E731
+        open_stage = partial(staging_dir, out, replace=overwrite, command="split")
     linked = copied = 0
     with open_stage() as stage:
         for root in roots:
