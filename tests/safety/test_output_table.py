@@ -3,7 +3,7 @@
 The table comes from the CLI itself: every command registered on the Typer app (groups included)
 must declare its output options per mode (`OUTPUTS` in its CLI module, gathered by
 `commands.output_options`), and every declared (command, mode, option) must have a way to run it
-here (`RUNS`). So a command or mode added later fails this test until it is covered. Each run must
+here (`RUNS`; a mode that writes nothing: `QUIET`, run whole, and nothing may change). So a command or mode added later fails this test until it is covered. Each run must
 be refused up front: exit 1, one line, and nothing changed anywhere (every tree hashed).
 """
 
@@ -105,6 +105,13 @@ RUNS: dict[tuple[str, str, str], Run] = {
 }
 
 
+# Modes that declare no output: they run whole here and must leave every tree as it was.
+QUIET: dict[tuple[str, str], Callable[[Inputs], tuple]] = {
+    ("validate", ""): lambda w: ("validate", w.package),
+    ("stats", ""): lambda w: ("stats", w.package, "--json"),
+}
+
+
 def _commands(group: typer.Typer, prefix: str = "") -> list[str]:
     """Every command name the app registers, groups as `group sub`."""
     names = [prefix + (info.name or info.callback.__name__.replace("_", "-")) for info in group.registered_commands]
@@ -125,6 +132,16 @@ def test_every_command_declares_its_outputs_and_every_output_is_tried():
     untried = [key for key in _declared() if key not in RUNS]
     assert not untried, f"declared outputs with no run in RUNS: {untried}"
     assert not [key for key in RUNS if key not in _declared()], "RUNS names an output no command declares"
+    quiet = [(command, mode) for command, modes in table.items() for mode, options in modes.items() if not options]
+    assert sorted(quiet) == sorted(QUIET), f"modes that write nothing, to run in QUIET: {quiet}"
+
+
+@pytest.mark.parametrize("key", sorted(QUIET), ids=lambda key: " ".join(filter(None, key)))
+def test_a_mode_that_declares_no_output_writes_nothing(inputs: Inputs, key):
+    before = tree_hashes(inputs.root)
+    result = cli(*QUIET[key](inputs))
+    assert result.exit_code == 0, result.output
+    assert tree_hashes(inputs.root) == before
 
 
 def _target(inputs: Inputs, key: tuple[str, str, str], run: Run, where: str) -> Path:
