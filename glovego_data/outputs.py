@@ -8,7 +8,8 @@ and calls `check()` before any work starts. The rules, for every output at once:
 - never an input, never inside one, never holding one (symlinks resolved);
 - an existing folder is replaced or continued only when it is empty or GlovEgo made it, and
   `--overwrite` replaces only a folder the *same* command made (the `.glovego-output` marker
-  names the command; an old plain-text marker names none and `--overwrite` may replace it);
+  names the command; an old plain-text marker names none: `--overwrite` may replace such a
+  folder, but no job continues writing into it);
 - an existing file is replaced only with `--overwrite` (a file carries no marker: its name was
   given for this output, so the user asked for it), never a folder, never an input.
 
@@ -28,7 +29,8 @@ from pathlib import Path
 from typing import Callable, ContextManager, Iterable, Iterator
 
 from glovego_data.atomic import (
-    default_file_mode, atomic_write_bytes, check_replaceable, claim_output_dir, staging_dir, staging_path,
+    MARKER, atomic_write_bytes, check_replaceable, claim_output_dir, default_file_mode, is_ours, marker_command,
+    staging_dir, staging_path,
 )
 from glovego_data.errors import GlovegoError
 from glovego_data.paths import check_output
@@ -104,6 +106,10 @@ class OutputPlan:
         path = output.path
         self._check_not_a_file(output)
         check_replaceable(path, what="already exists, is not empty", command=self.command)
+        if is_ours(path) and marker_command(path) is None:  # continuing it would mix two commands' files
+            raise GlovegoError(f"{path}: already exists and its {MARKER} (an older glovego's) does not say which "
+                               f"command made it; `glovego {self.command}` continues only its own folders: "
+                               "move it away or choose another output folder")
 
     def _check_file(self, output: _Output) -> None:
         path = output.path

@@ -53,6 +53,8 @@ def test_an_old_plain_text_marker_is_a_glovego_folder_of_unknown_command(tmp_pat
     (out / "x").write_text("x")
     assert marker_command(out) is None
     OutputPlan("viz", [], overwrite=True).folder("--out", out).check()
+    with pytest.raises(GlovegoError, match="does not say which command made it"):
+        OutputPlan("augment-gloves", []).in_place("OUT_DIR", out).check()
 
 
 def test_a_user_folder_is_refused_by_every_kind(tmp_path):
