@@ -127,5 +127,9 @@ def print_report(report: dict[str, Any], out_dir: Path) -> None:
     console.print(f"report: {out_dir / 'report.json'}")
 
 
+# The options that write, per mode (tests/safety/test_output_table.py tries each; see ARCHITECTURE.md).
+OUTPUTS = {"augment-gloves": {"": ("OUT_DIR",)}}
+
+
 def register(app: typer.Typer) -> None:
     app.command("augment-gloves", epilog=EPILOG)(augment_gloves)

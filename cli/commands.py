@@ -21,3 +21,12 @@ MODULES: tuple[ModuleType, ...] = (
     validate,
     demo,
 )
+
+
+def output_options() -> dict[str, dict[str, tuple[str, ...]]]:
+    """Every command's output options per mode (`""`: its plain mode), gathered from the modules'
+    `OUTPUTS`: the table the output-guard test is generated from."""
+    table: dict[str, dict[str, tuple[str, ...]]] = {}
+    for module in MODULES:
+        table.update(getattr(module, "OUTPUTS", {}))
+    return table

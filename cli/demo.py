@@ -66,5 +66,9 @@ def demo(
     console.print(f"ground truth drawn: {paths['viz']}")
 
 
+# The options that write, per mode (tests/safety/test_output_table.py tries each; see ARCHITECTURE.md).
+OUTPUTS = {"demo": {"": ("--out",)}}
+
+
 def register(app: typer.Typer) -> None:
     app.command("demo", epilog=EPILOG)(demo)

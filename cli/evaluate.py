@@ -100,5 +100,9 @@ def evaluate(
         console.print(f"[bold green]wrote[/] the error report {result.report / 'index.html'}")
 
 
+# The options that write, per mode (tests/safety/test_output_table.py tries each; see ARCHITECTURE.md).
+OUTPUTS = {"eval": {"--predictions": ("--out",), "--weights": ("--out",)}}
+
+
 def register(app: typer.Typer) -> None:
     app.command("eval", epilog=EPILOG)(evaluate)

@@ -54,5 +54,9 @@ def export(
         f"boxes ±{agreement.pixel_relative:.1e} of the image")
 
 
+# The options that write, per mode (tests/safety/test_output_table.py tries each; see ARCHITECTURE.md).
+OUTPUTS = {"export": {"": ("--out",)}}
+
+
 def register(app: typer.Typer) -> None:
     app.command("export", epilog=EPILOG)(export)

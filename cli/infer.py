@@ -58,5 +58,9 @@ def infer(
         f"{report.videos} video(s) ({report.frames} frames in all)")
 
 
+# The options that write, per mode (tests/safety/test_output_table.py tries each; see ARCHITECTURE.md).
+OUTPUTS = {"infer": {"": ("--out",)}}
+
+
 def register(app: typer.Typer) -> None:
     app.command("infer", epilog=EPILOG)(infer)

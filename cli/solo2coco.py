@@ -94,5 +94,9 @@ def report_table(report: ConversionReport) -> Table:
     return table
 
 
+# The options that write, per mode (tests/safety/test_output_table.py tries each; see ARCHITECTURE.md).
+OUTPUTS = {"solo2coco": {"": ("OUT_DIR",)}}
+
+
 def register(app: typer.Typer) -> None:
     app.command("solo2coco", epilog=EPILOG)(solo2coco)

@@ -81,5 +81,9 @@ def summary_table(generated: GeneratedSolo) -> Table:
     return table
 
 
+# The options that write, per mode (tests/safety/test_output_table.py tries each; see ARCHITECTURE.md).
+OUTPUTS = {"solo-generate": {"": ("OUT_DIR",)}}
+
+
 def register(app: typer.Typer) -> None:
     app.command("solo-generate", epilog=EPILOG)(solo_generate)

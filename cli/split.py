@@ -85,5 +85,9 @@ def split(
                     f"MANIFEST: {out / 'MANIFEST.json'}")
 
 
+# The options that write, per mode (tests/safety/test_output_table.py tries each; see ARCHITECTURE.md).
+OUTPUTS = {"split": {"": ("--out",)}}
+
+
 def register(app: typer.Typer) -> None:
     app.command("split", epilog=EPILOG)(split)

@@ -57,12 +57,13 @@ def stats(
     package: Path = typer.Argument(..., help="A GlovEgo-HOI package (synth/, real/, MANIFEST.json)."),
     as_json: bool = typer.Option(False, "--json", help="Print the numbers as JSON instead of tables."),
     plot: Optional[Path] = typer.Option(None, "--plot", help="Write class and attribute distributions to this PNG."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace the --plot file if it exists."),
 ) -> None:
     """Count images, hands, EHOIs (hands in contact with a resolved active object) and gloved hands
     per split of a package, as in the GlovEgo-HOI README, plus per-category and attribute counts."""
     from glovego_pipelines.stats import run_stats
 
-    result = run_guarded("stats", lambda: run_stats(package, plot))
+    result = run_guarded("stats", lambda: run_stats(package, plot, overwrite=overwrite))
     if as_json:
         typer.echo(json.dumps(result, indent=2, ensure_ascii=False))
     else:
@@ -84,6 +85,10 @@ def _warn_uncounted(result: dict[str, Any]) -> None:
                 if values["invalid"]:
                     err.print(f"[yellow]stats:[/] {root}/annotations/{split}.json: {values['invalid']} hand(s) with "
                               f"an invalid {key} (not -1, 0 or 1; counted as invalid)")
+
+
+# The options that write, per mode (tests/safety/test_output_table.py tries each; see ARCHITECTURE.md).
+OUTPUTS = {"stats": {"": (), "--plot": ("--plot",)}}
 
 
 def register(app: typer.Typer) -> None:

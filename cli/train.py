@@ -123,5 +123,9 @@ def _say_how_to_resume(output_dir: Path, command: str) -> None:
                                highlight=False)
 
 
+# The options that write, per mode (tests/safety/test_output_table.py tries each; see ARCHITECTURE.md).
+OUTPUTS = {"train": {"": ("--output-dir",)}}
+
+
 def register(app: typer.Typer) -> None:
     app.command("train", epilog=EPILOG)(train)

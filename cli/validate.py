@@ -39,5 +39,9 @@ def validate(
         raise typer.Exit(1)
 
 
+# The options that write, per mode (tests/safety/test_output_table.py tries each; see ARCHITECTURE.md).
+OUTPUTS = {"validate": {"": ()}}
+
+
 def register(app: typer.Typer) -> None:
     app.command("validate", epilog=EPILOG)(validate)

@@ -85,5 +85,9 @@ def _viz_predictions(predictions: Path, images: list[Path], out: Path, threshold
                                    f"video(s) ({report.frames} frames){unmatched}")
 
 
+# The options that write, per mode (tests/safety/test_output_table.py tries each; see ARCHITECTURE.md).
+OUTPUTS = {"viz": {"": ("--out",), "--predictions": ("--out",)}}
+
+
 def register(app: typer.Typer) -> None:
     app.command("viz", epilog=EPILOG)(viz)

@@ -59,17 +59,20 @@ def _real(path: str | os.PathLike[str]) -> Path:
 
 
 def check_output(out: str | os.PathLike[str], inputs: Iterable[str | os.PathLike[str] | None], *,
-                 option: str = "--out") -> None:
+                 option: str = "--out", given_as: str | None = None) -> None:
     """Refuse an output folder that is an input, holds one, or lies inside one (replacing or
-    filling it would delete or change the input); symlinks are resolved first."""
+    filling it would delete or change the input); symlinks are resolved first. `given_as` names
+    what the others are when they are not inputs (another output option of the same run)."""
     target = _real(out)
+    what = f"the {given_as} folder" if given_as else "the input"
+    choose = f"choose a folder outside {given_as}" if given_as else "choose a folder outside every input"
     for given in inputs:
         if given is None:
             continue
         source = _real(given)
         if target == source:
-            raise GlovegoError(f"{option} {out}: is the input {given}; choose a folder outside every input")
+            raise GlovegoError(f"{option} {out}: is {what} {given}; {choose}")
         if source.is_relative_to(target):
-            raise GlovegoError(f"{option} {out}: holds the input {given}; choose a folder outside every input")
+            raise GlovegoError(f"{option} {out}: holds {what} {given}; {choose}")
         if target.is_relative_to(source):
-            raise GlovegoError(f"{option} {out}: is inside the input {given}; choose a folder outside every input")
+            raise GlovegoError(f"{option} {out}: is inside {what} {given}; {choose}")

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from glovego_data.atomic import atomic_write_bytes, atomic_write_json, claim_output_dir, link_or_copy
+from glovego_data.atomic import atomic_write_bytes, atomic_write_json, link_or_copy
 from glovego_data.augment import selection
 from glovego_data.augment.backends import get_backend, open_editor
 from glovego_data.augment.classical import parse_glove_color
@@ -37,7 +37,7 @@ from glovego_data.augment.report import build_report
 from glovego_data.ehoi_coco import save_dataset
 from glovego_data.errors import GlovegoError
 from glovego_data.hashing import sha256_file
-from glovego_data.paths import check_output
+from glovego_data.outputs import OutputPlan
 from glovego_data.progress import Progress, no_progress
 
 WORK = ".work"
@@ -83,7 +83,7 @@ class AugmentOptions:
         return args
 
 
-def check_options(in_dir: Path, out_dir: Path, options: AugmentOptions) -> None:
+def check_options(in_dir: Path, out_dir: Path, options: AugmentOptions) -> OutputPlan:
     if not (0.0 < options.ssim <= 1.0):
         raise GlovegoError(f"--ssim must be in (0, 1]; got {options.ssim:g}")
     if not (0.0 <= options.fraction <= 1.0):
@@ -99,10 +99,12 @@ def check_options(in_dir: Path, out_dir: Path, options: AugmentOptions) -> None:
         raise GlovegoError(f"--offload must be model; got {options.offload!r}")
     if not in_dir.is_dir():
         raise GlovegoError(f"{in_dir}: not a directory")
-    check_output(out_dir, [in_dir], option="OUT_DIR")
+    files = [Path(name) for name in (options.model, options.hand_model) if name and Path(name).exists()]
+    outputs = OutputPlan("augment-gloves", [in_dir, *files]).in_place("OUT_DIR", out_dir).check()
     parse_glove_color(options.glove_color)
     if options.pseudo_keypoints or resolve_hand_model(options.hand_model) is not None:
         landmark_api(options.hand_model)  # no usable landmarks: say what to install or pass, before any work
+    return outputs
 
 
 @dataclass
@@ -245,7 +247,7 @@ def run_augment(
     Progress tasks: checking inputs, editing (this process's images), merging.
     """
     in_dir, out_dir = Path(in_dir), Path(out_dir)
-    check_options(in_dir, out_dir, options)
+    outputs = check_options(in_dir, out_dir, options)
     if get_backend(options.backend).uses_model:
         resolve_model(options.model)  # no weights: stop before anything is read or written
     splits = load_splits(in_dir)
@@ -261,7 +263,7 @@ def run_augment(
         progress = no_progress  # one bar (rank 0's share), not one per process
     args = options.output_args()
     if state.is_main_process:
-        claim_output_dir(out_dir)
+        outputs.claim("OUT_DIR")
         if options.restart:  # everything a previous run wrote, so no stale edit survives
             for path in [*out_dir.glob(JOURNAL_GLOB), out_dir / "report.json", out_dir / "preview.png"]:
                 path.unlink(missing_ok=True)

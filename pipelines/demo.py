@@ -12,8 +12,8 @@ from pathlib import Path
 from contextlib import contextmanager, nullcontext
 from typing import Any, Callable, ContextManager, Iterator
 
-from glovego_data.atomic import mark_ours, remove_ours
 from glovego_data.errors import GlovegoError
+from glovego_data.outputs import OutputPlan
 from glovego_data.progress import Progress, no_progress
 from glovego_pipelines.assets import SAMPLE_DIR
 
@@ -104,23 +104,20 @@ def _augment_options(options: DemoOptions) -> Any:
 
 
 def run_demo(out: Path, options: DemoOptions, hooks: DemoHooks | None = None) -> DemoResult:
-    from glovego_pipelines.augment_gloves import run_augment
-    from glovego_pipelines.evaluate import run_evaluate
-    from glovego_pipelines.infer import run_infer
-    from glovego_pipelines.solo2coco import run_solo2coco
-    from glovego_pipelines.split import run_split
-    from glovego_pipelines.stats import run_stats
-    from glovego_pipelines.train import load_recipe, merge_options, run_train
-    from glovego_pipelines.viz import run_viz
-
     hooks = hooks or DemoHooks()
     solo, real_sample = _check_sample(options.sample)
-    if out.exists():
-        if not options.overwrite:
-            raise GlovegoError(f"{out}: already exists (use --overwrite to replace it)")
-        remove_ours(out)
-    mark_ours(out)
-    paths = {
+    # Every stage writes inside OUT: planned once, against the sample, before stage 1; built in
+    # OUT.tmp/ and renamed at the end, so a failing stage leaves no partial OUT.
+    outputs = OutputPlan("demo", [options.sample, options.model if options.model and Path(options.model).exists() else None],
+                         overwrite=options.overwrite).folder("--out", out).check()
+    result = DemoResult(out=out, paths=_stage_paths(out))
+    with outputs.staging("--out") as stage:
+        _run_stages(solo, real_sample, _stage_paths(stage), options, hooks, result)
+    return result
+
+
+def _stage_paths(out: Path) -> dict[str, Path]:
+    return {
         "synth": out / "synth_coco",
         "real": out / "real_gloved",
         "package": out / "GlovEgo-HOI",
@@ -131,30 +128,44 @@ def run_demo(out: Path, options: DemoOptions, hooks: DemoHooks | None = None) ->
         "infer": out / "infer",
         "viz": out / "viz",
     }
-    result = DemoResult(out=out, paths=paths)
+
+
+def _run_stages(solo: Path, real_sample: Path, paths: dict[str, Path], options: DemoOptions, hooks: DemoHooks,
+                result: DemoResult) -> None:
+    """The eight stages, writing to `paths` (inside the demo's staging folder)."""
+    from glovego_pipelines.augment_gloves import run_augment
+    from glovego_pipelines.evaluate import run_evaluate
+    from glovego_pipelines.infer import run_infer
+    from glovego_pipelines.solo2coco import run_solo2coco
+    from glovego_pipelines.split import run_split
+    from glovego_pipelines.stats import run_stats
+    from glovego_pipelines.train import load_recipe, merge_options, run_train
+    from glovego_pipelines.viz import run_viz
+
+    shown = result.paths  # what the user is told: the final places, not the staging folder
     package = paths["package"]
     real_test = package / "real" / "annotations" / "test.json"
 
-    hooks.stage(1, "solo2coco", f"{solo} → {paths['synth']}")
+    hooks.stage(1, "solo2coco", f"{solo} → {shown['synth']}")
     with _progress(hooks) as progress:
         result.solo_report = run_solo2coco(solo, paths["synth"], progress=progress)
 
-    hooks.stage(2, "augment-gloves", f"{real_sample} → {paths['real']} ({options.backend})")
+    hooks.stage(2, "augment-gloves", f"{real_sample} → {shown['real']} ({options.backend})")
     with _progress(hooks) as progress:
         result.augment_report = run_augment(real_sample, paths["real"], _augment_options(options), progress)
 
-    hooks.stage(3, "split", f"→ {package}")
+    hooks.stage(3, "split", f"→ {shown['package']}")
     with _progress(hooks) as progress:
         result.split_report = run_split(
             package, synth=paths["synth"], real=paths["real"], percents=DEMO_PERCENTS, seed=0,
             real_id_offset=REAL_ID_OFFSET, progress=progress,
         )
 
-    hooks.stage(4, "stats", f"{package} → {paths['stats_plot']}")
+    hooks.stage(4, "stats", f"{shown['package']} → {shown['stats_plot']}")
     result.stats = run_stats(package, paths["stats_plot"])
 
     with _one_torch_thread():
-        hooks.stage(5, "train", f"{DEMO_RECIPE} recipe, {options.steps} steps → {paths['run']}")
+        hooks.stage(5, "train", f"{DEMO_RECIPE} recipe, {options.steps} steps → {shown['run']}")
         train_options = merge_options(load_recipe(DEMO_RECIPE), dict(
             train_json=[str(package / "synth" / "annotations" / "train.json"), str(package / "real" / "annotations" / "train.json")],
             val_json=str(package / "real" / "annotations" / "val.json"),
@@ -162,17 +173,16 @@ def run_demo(out: Path, options: DemoOptions, hooks: DemoHooks | None = None) ->
         ))
         result.train_result = run_train(train_options)
 
-        hooks.stage(6, "eval", f"{real_test} with {paths['run']}")
+        hooks.stage(6, "eval", f"test split with {shown['run']}")
         with _progress(hooks) as progress:
             result.metrics = run_evaluate(real_test, weights=paths["run"], out=paths["eval"],
                                           report=paths["eval_report"], progress=progress).metrics
 
-        hooks.stage(7, "infer", f"test images → {paths['infer']}")
+        hooks.stage(7, "infer", f"test images → {shown['infer']}")
         with _progress(hooks) as progress:
             result.infer_report = run_infer([real_test], paths["infer"], paths["run"], threshold=0.5,
                                             progress=progress)
 
-    hooks.stage(8, "viz", f"ground truth of the test split → {paths['viz']}")
+    hooks.stage(8, "viz", f"ground truth of the test split → {shown['viz']}")
     with _progress(hooks) as progress:
         result.viz_report = run_viz(real_test, paths["viz"], n=12, progress=progress)
-    return result

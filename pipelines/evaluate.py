@@ -11,11 +11,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from glovego_data.atomic import atomic_write_bytes, atomic_write_json, check_replaceable, staging_dir
+from glovego_data.atomic import atomic_write_bytes, atomic_write_json
 from glovego_data.ehoi_coco import EhoiDataset, load_dataset, read_json
 from glovego_data.ehoi_coco.checks import require_valid
 from glovego_data.errors import GlovegoError
-from glovego_data.paths import check_output
+from glovego_data.outputs import OutputPlan
 from glovego_data.progress import Progress, no_progress
 from glovego_model.evaluation import EhoiEvaluation, PRCurve, evaluate_detailed
 from glovego_pipelines.eval_report import read_other_run, write_report
@@ -52,14 +52,14 @@ def run_evaluate(
     if compare is not None and report is None:
         raise GlovegoError("--compare needs --report DIR (the comparison is part of the report)")
     images_dir = images_dir_of(gt_path)
-    inputs = [gt_path, predictions, weights, images_dir if weights is not None or report is not None else None]
-    for folder, option, others in ((out, "--out", [report]), (report, "--report", [compare, out])):
-        if folder is None:
-            continue
-        check_output(folder, inputs + others, option=option)
-        if folder.exists() and not overwrite:
-            raise GlovegoError(f"{folder}: already exists (use --overwrite to replace it)")
-        check_replaceable(folder, what="already exists")
+    plan = OutputPlan("eval", [gt_path, predictions, weights, compare,
+                               images_dir if weights is not None or report is not None else None],
+                      overwrite=overwrite)
+    if out is not None:
+        plan.folder("--out", out)
+    if report is not None:
+        plan.folder("--report", report)
+    plan.check()
     other = read_other_run(compare) if compare is not None else None
     gt = load_dataset(gt_path)
     require_valid(gt_path, gt)  # v1 ground truth as `validate` checks it: broken records would move the metrics
@@ -74,7 +74,7 @@ def run_evaluate(
     warnings = list(gt.warnings)
     with ExitStack() as folders:
         if out is not None:
-            staging = folders.enter_context(staging_dir(out, replace=True))
+            staging = folders.enter_context(plan.staging("--out"))
             if weights is not None:
                 atomic_write_bytes(staging / "predictions.json", json.dumps(records, allow_nan=False).encode("utf-8"))
                 written.append(out / "predictions.json")
@@ -86,7 +86,7 @@ def run_evaluate(
         if report is not None:
             sources = {"ground_truth": str(gt_path), "predictions": source,
                        "compare": None if compare is None else str(compare)}
-            content = write_report(folders.enter_context(staging_dir(report, replace=True)), gt, gt_path, images_dir,
+            content = write_report(folders.enter_context(plan.staging("--report")), gt, gt_path, images_dir,
                                    evaluation, records, sources=sources, other=other, progress=progress)
             if content["missing_images"]:
                 warnings.append(f"{report}: {len(content['missing_images'])} gallery picture(s) not found in "

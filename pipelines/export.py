@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from glovego_data.errors import GlovegoError
+from glovego_data.outputs import OutputPlan
 from glovego_data.progress import Progress, no_progress
 
 
@@ -20,12 +21,7 @@ def run_export(
 
     if out.suffix.lower() != ".onnx":
         raise GlovegoError(f"--out {out}: give a file name ending in .onnx")
-    if out.exists() and not overwrite:
-        raise GlovegoError(f"{out}: already exists (use --overwrite to replace it)")
-    if out.exists() and out.is_dir():
-        raise GlovegoError(f"{out}: is a folder, not a file")
-    if not out.parent.is_dir():
-        raise GlovegoError(f"{out.parent}: no such folder for --out")
+    plan = OutputPlan("export", [weights], overwrite=overwrite).file("--out", out).check()
     opset = DEFAULT_OPSET if opset is None else opset
     model_dir = resolve_model_dir(weights)
     if image_size is not None:
@@ -36,4 +32,5 @@ def run_export(
     size = (image_size, image_size) if image_size is not None else tuple(
         int(v) for v in (getattr(model.config, "ehoi_image_size", None) or [640, 640]))
     return export_detector(model, out, image_size=size, opset=opset, dynamic_batch=dynamic_batch, fp16=fp16,
-                           source=str(model_dir), progress=progress)
+                           source=str(model_dir), progress=progress,
+                           write=lambda data: plan.write_file("--out", data))

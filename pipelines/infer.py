@@ -11,10 +11,9 @@ from typing import Any
 
 import numpy as np
 
-from glovego_data.atomic import staging_dir
 from glovego_data.drawing import draw_ehoi
 from glovego_data.errors import GlovegoError
-from glovego_data.paths import check_output
+from glovego_data.outputs import OutputPlan
 from glovego_data.progress import Progress, no_progress
 from glovego_pipelines.media import VideoOut, frame_index, images_dir_of, media_jobs, save_picture
 from glovego_pipelines.predict import check_categories, load_predictor, predict_records, predictor_hand_id
@@ -38,15 +37,15 @@ def run_infer(
 ) -> InferReport:
     if not inputs:
         raise GlovegoError("give at least one image, folder, video or EHOI-COCO JSON")
-    check_output(out, [*inputs, weights, *(images_dir_of(p) for p in inputs if p.suffix.lower() == ".json")])
-    if out.exists() and not overwrite:
-        raise GlovegoError(f"{out}: already exists (use --overwrite to replace it)")
+    plan = OutputPlan("infer", [*inputs, weights, *(images_dir_of(p) for p in inputs if p.suffix.lower() == ".json")],
+                      overwrite=overwrite)
+    plan.folder("--out", out).check()
     if stride < 1:
         raise GlovegoError(f"--stride must be ≥ 1, got {stride}")
     predictor = load_predictor(weights, device)
     hand_id = predictor_hand_id(predictor, weights)
     names = dict(enumerate(predictor.category_names))
-    with staging_dir(out, replace=True) as staging:
+    with plan.staging("--out") as staging:
         jobs = media_jobs(inputs, staging, stride=stride,
                           check_dataset=lambda dataset, path: check_categories(predictor, dataset, path, weights))
         images = [job for job in jobs if job.video is None]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from glovego_data.paths import check_output
+from glovego_data.outputs import OutputPlan
 from glovego_data.progress import Progress, no_progress
 from glovego_data.solo.convert import ConvertOptions, convert_solo
 from glovego_data.solo.mapping import load_mapping
@@ -26,8 +26,8 @@ def run_solo2coco(
 ) -> ConversionReport:
     """Load the mapping (its errors come before any frame is read), then convert (resuming an
     interrupted run of the same conversion unless `restart`)."""
-    check_output(out_dir, [solo_dir, mapping_file], option="OUT_DIR")
+    outputs = OutputPlan("solo2coco", [solo_dir, mapping_file]).resumable("OUT_DIR", out_dir).check()
     mapping = load_mapping(mapping_file, depth_range_m=depth_range)
     options = ConvertOptions(mapping=mapping, workers=workers, skip_bad=skip_bad, mask_format=mask_format, name=name,
                              restart=restart)
-    return convert_solo(solo_dir, out_dir, options, progress=progress)
+    return convert_solo(solo_dir, out_dir, options, progress=progress, open_stage=outputs.stager("OUT_DIR"))

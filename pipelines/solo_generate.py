@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from glovego_data.errors import GlovegoError
+from glovego_data.outputs import OutputPlan
 from glovego_data.progress import Progress, no_progress
 from glovego_data.solo.generator import GeneratedSolo, generate_solo
 
@@ -27,13 +28,12 @@ def run_solo_generate(
     progress: Progress = no_progress,
 ) -> GeneratedSolo:
     """Generate the export (progress: one task, "steps")."""
-    if out_dir.exists() and not overwrite:
-        raise GlovegoError(f"{out_dir}: already exists; choose a new folder or pass --overwrite")
+    outputs = OutputPlan("solo-generate", [], overwrite=overwrite).folder("OUT_DIR", out_dir).check()
     try:
         return generate_solo(
             out_dir, sequences=sequences, steps=steps, width=width, height=height, seed=seed, dense=dense,
             hands=(2, 2), cameras=cameras, metadata=metadata, id_space=id_space, label_style=label_style,
-            depth=depth, overwrite=overwrite, progress=progress,
+            depth=depth, progress=progress, open_stage=outputs.stager("OUT_DIR"),
         )
     except ValueError as exc:
         raise GlovegoError(str(exc)) from None

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from glovego_data.errors import GlovegoError
-from glovego_data.paths import check_output
+from glovego_data.outputs import OutputPlan
 from glovego_data.split.inputs import check_disjoint_ids, load_root, offset_image_ids, unify
 from glovego_data.split.keep import parse_keep_arg, read_keep_args
 from glovego_data.split.options import DEFAULT_PERCENTS, SplitOptions, parse_ratios
@@ -59,9 +59,8 @@ def run_split(
     """Load and check every input first; plan the splits; write the package atomically."""
     if synth is None and real is None:
         raise GlovegoError("give --synth SYNTH_DIR, --real REAL_DIR or both")
-    check_output(out, [synth, real, synth_json, real_json, *(parse_keep_arg(arg)[1] for arg in keep_split)])
-    if out.exists() and not overwrite:
-        raise GlovegoError(f"{out}: already exists (pass --overwrite to replace it)")
+    outputs = OutputPlan("split", [synth, real, synth_json, real_json, *(parse_keep_arg(arg)[1] for arg in keep_split)],
+                         overwrite=overwrite).folder("--out", out).check()
     options = SplitOptions(
         ratios=parse_ratios(ratios), percents=tuple(percents), seed=seed, group_by=group_by,
         keep=read_keep_args(list(keep_split)), layout=layout, renames=parse_renames(rename_category),
@@ -81,6 +80,7 @@ def run_split(
         for root in roots:
             for split in options.split_names:
                 check_no_empty_split(root.name, split, len(plans[root.name].image_ids(split)))
-    result = write_package(out, roots, plans, options, categories, overwrite=overwrite, progress=progress)
+    result = write_package(out, roots, plans, options, categories, progress=progress,
+                           open_stage=outputs.stager("--out"))
     warnings = [line for root in roots for line in root.dataset.warnings]
     return SplitReport(out, result.manifest, result.linked, result.copied, warnings)

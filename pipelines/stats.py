@@ -5,15 +5,18 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from glovego_data.paths import check_output
-from glovego_data.split.plot import plot_stats
+from glovego_data.outputs import OutputPlan
+from glovego_data.split.plot import stats_png
 from glovego_data.split.stats import package_stats
 
 
-def run_stats(package: Path, plot: Path | None = None) -> dict[str, Any]:
+def run_stats(package: Path, plot: Path | None = None, *, overwrite: bool = False) -> dict[str, Any]:
+    """Count; with `plot`, write the PNG (an existing file is replaced only with `overwrite`)."""
+    plan = OutputPlan("stats", [package], overwrite=overwrite)
     if plot is not None:
-        check_output(plot, [package], option="--plot")
+        plan.file("--plot", plot)
+    plan.check()
     stats = package_stats(package)
     if plot is not None:
-        plot_stats(stats, plot)
+        plan.write_file("--plot", stats_png(stats))
     return stats

@@ -10,7 +10,7 @@ from typing import Any, Callable
 
 from glovego_data.errors import GlovegoError
 from glovego_data.hashing import sha256_file
-from glovego_data.paths import check_output
+from glovego_data.outputs import OutputPlan
 
 RECIPES_DIR = Path(__file__).resolve().parents[1] / "assets" / "recipes"
 
@@ -233,7 +233,9 @@ def run_train(options: TrainOptions, warn: Callable[[str], None] = lambda line: 
     if not options.output_dir:
         raise GlovegoError("--output-dir is required")
     check_options(options)
-    check_output(options.output_dir, [*options.train_json, options.val_json], option="--output-dir")
+    init = None if options.init == "scratch" else options.init
+    outputs = OutputPlan("train", [*options.train_json, options.val_json, init]).in_place("--output-dir", options.output_dir)
+    outputs.check()  # a folder train did not make is refused before any row or checkpoint is written
     resolve_freeze_names(options.freeze)  # unknown names fail before any heavy work
     indexes = [build_index(p) for p in options.train_json]
     categories = indexes[0].category_names
@@ -260,6 +262,7 @@ def run_train(options: TrainOptions, warn: Callable[[str], None] = lambda line: 
         data[str(val_index.json_path)] = sha256_file(val_index.json_path)
     run_info = {"command": "glovego train", "arguments": {k: v for k, v in vars(options).items()},
                 "data_sha256": data, "categories": categories}
+    outputs.claim("--output-dir")
     trainer = Trainer(model, ConcatIndex(indexes), val_index, settings, run_info, resume=options.resume,
                       on_notice=on_notice)
     return trainer.fit()

@@ -11,11 +11,10 @@ from typing import Any
 import numpy as np
 from PIL import Image as PILImage
 
-from glovego_data.atomic import staging_dir
 from glovego_data.drawing import annotation_records, draw_ehoi
 from glovego_data.ehoi_coco import EhoiDataset, find_hand_category, load_dataset, read_json
 from glovego_data.errors import GlovegoError
-from glovego_data.paths import check_output
+from glovego_data.outputs import OutputPlan
 from glovego_data.progress import Progress, no_progress
 from glovego_pipelines.media import VideoOut, dataset_image, images_dir_of, media_jobs, save_picture
 
@@ -63,12 +62,11 @@ def run_viz(target: Path, out: Path, n: int = 20, *, overwrite: bool = False,
     for path, dataset in datasets:  # every file is checked before any picture is drawn
         if find_hand_category(dataset.categories) is None:
             raise GlovegoError(f"{path}: no category named 'hand'")
-    check_output(out, [target, *(images_dir_of(path) for path in files)])
-    if out.exists() and not overwrite:
-        raise GlovegoError(f"{out}: already exists (use --overwrite to replace it)")
+    plan = OutputPlan("viz", [target, *(images_dir_of(path) for path in files)], overwrite=overwrite)
+    plan.folder("--out", out).check()
     report = VizReport(out=out)
     base = target if target.is_dir() else target.parent
-    with staging_dir(out, replace=True) as staging:
+    with plan.staging("--out") as staging:
         for path, dataset in datasets:
             names = {c.id: c.name for c in dataset.categories}
             hand_id = dataset.hand_category_id
@@ -102,8 +100,10 @@ def run_viz_predictions(predictions: Path, inputs: list[Path], out: Path, *, thr
     the `infer.json` beside the file for class names, or an EHOI-COCO JSON among `inputs`."""
     if not inputs:
         raise GlovegoError("--images: give the images, folders, videos or EHOI-COCO JSON the predictions are for")
-    if out.exists() and not overwrite:
-        raise GlovegoError(f"{out}: already exists (use --overwrite to replace it)")
+    info = predictions.parent / "infer.json"
+    plan = OutputPlan("viz", [predictions, info if info.exists() else None, *inputs,
+                              *(images_dir_of(p) for p in inputs if p.suffix.lower() == ".json")], overwrite=overwrite)
+    plan.folder("--out", out).check()
     records = read_json(predictions)
     if not isinstance(records, list) or not all(isinstance(r, dict) and "image_id" in r for r in records):
         raise GlovegoError(f"{predictions}: not a predictions file (a JSON list of records with image_id)")
@@ -114,7 +114,7 @@ def run_viz_predictions(predictions: Path, inputs: list[Path], out: Path, *, thr
     for record in records:
         by_image[record["image_id"]].append(record)
     report = PredictionsVizReport(out=out, pictures=0, videos=0, frames=0, unmatched=0)
-    with staging_dir(out, replace=True) as staging:
+    with plan.staging("--out") as staging:
         jobs = media_jobs(inputs, staging, stride=drawing["stride"])
         drawn: set[Any] = set()
         advance = progress("drawing", sum(job.count for job in jobs))

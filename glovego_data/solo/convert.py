@@ -16,8 +16,9 @@ from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, ContextManager, Iterator
 
 from glovego_data.atomic import atomic_write_json, link_or_copy, staging_dir, staging_path
 from glovego_data.ehoi_coco import Image, depth_info, make_info
@@ -189,9 +190,11 @@ class _Assembler:
 
 
 def convert_solo(
-    solo_dir: str | Path, out_dir: str | Path, options: ConvertOptions, progress: Progress = no_progress
+    solo_dir: str | Path, out_dir: str | Path, options: ConvertOptions, progress: Progress = no_progress,
+    open_stage: Callable[..., ContextManager[Path]] | None = None,
 ) -> ConversionReport:
     """Convert a SOLO export into an EHOI-COCO dataset root at `out_dir`; returns the report.
+    `open_stage(reuse=, keep_on_error=)` opens the staging folder (the command's output plan's).
 
     Resumes from the checkpoint an interrupted run of the same conversion left in `OUT_DIR.tmp/`.
     Progress: one task, "frames".
@@ -212,7 +215,9 @@ def convert_solo(
     key = run_key(solo_dir, refs, options.output_options())
     previous = None if options.restart else load_checkpoint(staging_path(out_dir), key, refs)
     kept = previous.frames_done if previous is not None else 0  # frames the staging folder's checkpoint holds
-    with staging_dir(out_dir, replace=out_dir.exists(), reuse=previous is not None, keep_on_error=lambda: kept > 0) as stage:
+    if open_stage is None:
+        open_stage = partial(staging_dir, out_dir, replace=out_dir.exists(), command="solo2coco")
+    with open_stage(reuse=previous is not None, keep_on_error=lambda: kept > 0) as stage:
         setup = Tally()
         plan = build_plan(solo_dir, stage, folders, refs, options.mapping, options.mask_format, setup)
         if previous is None:

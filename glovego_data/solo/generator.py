@@ -14,8 +14,9 @@ import json
 import math
 import uuid
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, ContextManager, Sequence
 
 import numpy as np
 
@@ -501,8 +502,10 @@ def generate_solo(
     dense: bool = False,
     overwrite: bool = False,
     progress: Progress = no_progress,
+    open_stage: Callable[..., ContextManager[Path]] | None = None,
 ) -> GeneratedSolo:
-    """Write a SOLO root at `out_dir` (built in `<out_dir>.tmp/`, renamed when complete).
+    """Write a SOLO root at `out_dir` (built in `<out_dir>.tmp/`, renamed when complete; `stage`:
+    the command's output plan's staging folder).
 
     `steps` is per sequence (an int, or one count per sequence); `step_gaps` skips step 1 of odd
     sequences (Unity's public samples have such gaps); `empty_steps` lists (sequence, step) frames
@@ -535,7 +538,9 @@ def generate_solo(
     }
     out_dir = Path(out_dir)
     truths: list[TruthFrame] = []
-    with staging_dir(out_dir, replace=overwrite) as stage:
+    if open_stage is None:
+        open_stage = partial(staging_dir, out_dir, replace=overwrite, command="solo-generate")
+    with open_stage() as stage:
         writer = _Writer(stage, width=width, height=height, options=options)
         for name in names:
             writer.label_id(name)

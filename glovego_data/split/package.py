@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, ContextManager
 
 from glovego_data import __version__
 from glovego_data.atomic import link_or_copy, staging_dir
@@ -99,13 +100,16 @@ def write_package(
     *,
     overwrite: bool = False,
     progress: Progress = no_progress,
+    open_stage: Callable[..., ContextManager[Path]] | None = None,
 ) -> PackageResult:
     """Link the files, write every split (+ `_hands.json`) through the format library, hash, and
-    write MANIFEST.json — all inside the staging folder."""
-    if out.exists() and not overwrite:
-        raise GlovegoError(f"{out}: already exists (pass --overwrite to replace it)")
+    write MANIFEST.json — all inside the staging folder (`open_stage`: the command's output plan's)."""
+    if open_stage is None:
+        if out.exists() and not overwrite:
+            raise GlovegoError(f"{out}: already exists (pass --overwrite to replace it)")
+        open_stage = partial(staging_dir, out, replace=overwrite, command="split")
     linked = copied = 0
-    with staging_dir(out, replace=overwrite) as stage:
+    with open_stage() as stage:
         for root in roots:
             files = _root_files(root)
             advance = progress(f"linking {root.name} files", len(files))

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
-from glovego_data.atomic import atomic_write_bytes
 from glovego_data.split.options import SPLITS
 
 
-def plot_stats(stats: dict[str, Any], path: str | Path) -> None:
+def stats_png(stats: dict[str, Any]) -> bytes:
     """Top: annotations per category per root. Bottom: gloves / contact / hand side of the hands of
-    train, val and test per root. Written atomically as PNG."""
+    train, val and test per root. PNG bytes."""
     import io
 
     import matplotlib
@@ -49,4 +47,4 @@ def plot_stats(stats: dict[str, Any], path: str | Path) -> None:
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=100)
     plt.close(fig)
-    atomic_write_bytes(path, buffer.getvalue())
+    return buffer.getvalue()

@@ -238,7 +238,7 @@ class Trainer:
 
     def _save_model(self, name: str, metrics: dict[str, float]) -> None:
         model = self.ema.module if self.ema is not None else self.unwrapped
-        with staging_dir(self.run_dir / name, replace=True) as folder, quiet_transformers():
+        with staging_dir(self.run_dir / name, replace=True, command="train") as folder, quiet_transformers():
             model.save_pretrained(folder, safe_serialization=True)
             atomic_write_json(folder / "glovego_run.json", {
                 **self.run_info, "step": self.step, "metrics": metrics, "best_metric": self.best,

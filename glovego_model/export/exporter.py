@@ -15,7 +15,7 @@ import time
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import numpy as np
 import torch
@@ -78,8 +78,10 @@ def sample_pixels(batch: int, image_size: tuple[int, int], seed: int = 0) -> tor
 def export_detector(
     model: nn.Module, out: Path, *, image_size: tuple[int, int], opset: int = DEFAULT_OPSET,
     dynamic_batch: bool = False, fp16: bool = False, source: str = "model", progress: Progress = no_progress,
+    write: Callable[[bytes], object] | None = None,
 ) -> ExportReport:
-    """Trace, check against PyTorch with onnxruntime, then write `out` atomically (nothing on failure)."""
+    """Trace, check against PyTorch with onnxruntime, then write `out` atomically (nothing on failure);
+    `write` (the command's output plan) writes the bytes instead when given."""
     check_export_options(image_size, opset)
     onnx = import_onnx()
     import_onnxruntime()  # the self-check needs it: fail before the slow trace
@@ -110,7 +112,10 @@ def export_detector(
         raise GlovegoError(f"{source}: the ONNX graph disagrees with PyTorch on the sample input (probabilities "
                            f"±{agreement.probability:.2g}, boxes ±{agreement.pixel_relative:.2g} of the image); "
                            "nothing written")
-    atomic_write_bytes(out, data)
+    if write is not None:
+        write(data)
+    else:
+        atomic_write_bytes(out, data)
     advance(1)
     return ExportReport(out=out, opset=opset, image_size=image_size, dynamic_batch=dynamic_batch, fp16=fp16,
                         agreement=agreement, seconds=time.perf_counter() - started, bytes=len(data))

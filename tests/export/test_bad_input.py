@@ -63,12 +63,15 @@ def test_image_size_opset_and_out_are_checked_before_any_work(tiny_dir, tmp_path
         run_export(tiny_dir, out, opset=16)
     with pytest.raises(GlovegoError, match="ending in .onnx"):
         run_export(tiny_dir, tmp_path / "m.bin")
+    (tmp_path / "notes").mkdir()
     with pytest.raises(GlovegoError, match="not a model folder"):
+        run_export(tmp_path / "notes", out)
+    with pytest.raises(GlovegoError, match="is inside the input"):  # the output may not lie in its input
         run_export(tmp_path, out)
     out.write_bytes(b"keep")
     with pytest.raises(GlovegoError, match="already exists"):
         run_export(tiny_dir, out)
-    assert out.read_bytes() == b"keep" and sorted(p.name for p in tmp_path.iterdir()) == ["m.onnx"]
+    assert out.read_bytes() == b"keep" and sorted(p.name for p in tmp_path.iterdir()) == ["m.onnx", "notes"]
 
 
 def test_missing_onnxruntime_names_the_extra(tiny_dir, tmp_path, monkeypatch):

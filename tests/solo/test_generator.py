@@ -308,4 +308,4 @@ def test_cli_generates_and_refuses_to_overwrite(tmp_path: Path) -> None:
     assert "metrics" not in json.loads((out / "sequence.0/step0.frame_data.json").read_text())
     again = CliRunner().invoke(app, ["solo-generate", str(out)])
     assert again.exit_code == 1
-    assert f"solo-generate: {out}: already exists; choose a new folder or pass --overwrite" in again.output
+    assert f"solo-generate: {out}: already exists (use --overwrite to replace it)" in again.output
