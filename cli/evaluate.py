@@ -101,7 +101,7 @@ def evaluate(
 
 
 # The options that write, per mode (tests/safety/test_output_table.py tries each; see ARCHITECTURE.md).
-OUTPUTS = {"eval": {"--predictions": ("--out",), "--weights": ("--out",)}}
+OUTPUTS = {"eval": {"--predictions": ("--out", "--report"), "--weights": ("--out", "--report")}}
 
 
 def register(app: typer.Typer) -> None:

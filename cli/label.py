@@ -100,3 +100,6 @@ def register(root: typer.Typer) -> None:
     app.command("export", epilog=EXPORT_EPILOG)(export)
     app.command("import", epilog=IMPORT_EPILOG)(import_)
     root.add_typer(app, name="label")
+
+
+OUTPUTS = {"label export": {"": ("--out",)}, "label import": {"": ("--out",)}}

@@ -16,7 +16,7 @@ from typing import Any
 
 from PIL import Image as PILImage
 
-from glovego_data.atomic import atomic_write_text, link_or_copy, staging_dir
+from glovego_data.atomic import atomic_write_text, link_or_copy
 from glovego_data.ehoi_coco import EhoiDataset, Image, load_dataset, read_json, save_dataset
 from glovego_data.ehoi_coco.constants import REFERENCE_CATEGORIES
 from glovego_data.errors import GlovegoError
@@ -24,7 +24,8 @@ from glovego_data.label_studio import config as cfg
 from glovego_data.label_studio.parse import read_export
 from glovego_data.label_studio.select import frame_certainty, least_certain
 from glovego_data.label_studio.tasks import build_task, dataset_regions, local_files_url, prediction_regions
-from glovego_data.paths import check_output, resolve_inside
+from glovego_data.outputs import OutputPlan
+from glovego_data.paths import resolve_inside
 from glovego_data.progress import Progress, no_progress
 from glovego_pipelines.media import discover_media, images_dir_of, read_rgb, save_picture, video_frames
 
@@ -159,7 +160,7 @@ def run_label_export(
     root = Path(document_root) if document_root is not None else out
     if not out.resolve().is_relative_to(root.resolve()):
         raise GlovegoError(f"--document-root {root}: must hold --out {out} (Label Studio serves files below it)")
-    check_output(out, [*sources, weights, predictions])
+    plan = OutputPlan("label export", [*sources, weights, predictions], overwrite=overwrite).folder("--out", out).check()
     server = None
     if url is not None:
         from glovego_pipelines.label_server import connect
@@ -179,7 +180,7 @@ def run_label_export(
     records_of = read_predictions(predictions, names) if predictions is not None else {}
     unmatched = len(set(records_of) - {f.key for f in frames})
     final_images = out / IMAGES_DIR
-    with staging_dir(out, replace=overwrite) as staging:
+    with plan.staging("--out") as staging:
         (staging / IMAGES_DIR).mkdir()
         bar = progress("images", len(frames))
         video_cache: dict[Path, Any] = {}
@@ -278,7 +279,7 @@ def run_label_import(
     progress: Progress = no_progress,
 ) -> ImportReport:
     out = Path(out)
-    check_output(out, [export, images, config])
+    plan = OutputPlan("label import", [export, images, config], overwrite=overwrite).folder("--out", out).check()
     project_id = None
     if url is not None:
         from glovego_pipelines.label_server import connect, fetch_export
@@ -325,7 +326,7 @@ def run_label_import(
     if problems:
         raise GlovegoError("\n".join(problems))
     dataset = result.dataset
-    with staging_dir(out, replace=overwrite) as staging:
+    with plan.staging("--out") as staging:
         (staging / "images").mkdir()
         (staging / "annotations").mkdir()
         bar = progress("images", len(sources))

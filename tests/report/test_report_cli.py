@@ -73,7 +73,7 @@ def test_report_folder_must_not_be_an_input_or_the_out_folder(tmp_path):
         result = _eval("--gt", gt, "--predictions", pred, "--report", folder)
         assert result.exit_code == 1 and "--report" in result.output
     result = _eval("--gt", gt, "--predictions", pred, "--out", tmp_path / "o", "--report", tmp_path / "o")
-    assert result.exit_code == 1 and "choose a folder outside every input" in _line(result)
+    assert result.exit_code == 1 and "is the --out folder" in _line(result)
     result = _eval("--gt", gt, "--predictions", pred, "--compare", tmp_path)
     assert result.exit_code == 1 and "--compare needs --report" in result.output
 
