@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed
 # The README's environment: legacy MediaPipe with its bundled hand models (numpy 1.x), ONNX export.
 # On Python 3.13+ the legacy extra is empty; for numpy 2 and the Tasks API use
 # `make setup EXTRAS=dev,export,mediapipe` and pass --hand-model (README "Installation").
-EXTRAS ?= dev,export,mediapipe-legacy
+EXTRAS ?= dev,export,mediapipe-legacy,label
 TORCH  ?= torch==2.13.0
 # One thread per core: oversubscribed torch threads run 5-15x slower on small machines.
 export OMP_NUM_THREADS ?= 2
@@ -18,9 +18,15 @@ export MKL_NUM_THREADS ?= 2
 # on one worker, so its module fixtures are built once.
 TEST_WORKERS ?= 2
 
+# The label tests talk to a real Label Studio server, in its own venv (never a GlovEgo dependency).
+LABEL_STUDIO := .venv-label-studio/bin/label-studio
+
 .PHONY: setup demo test bench clean
 
 setup: $(STAMP)
+
+$(LABEL_STUDIO): .ci/label-studio-env
+	bash .ci/label-studio-env .venv-label-studio
 
 # torch is installed first and pinned: on Python 3.11 this resolves to the local CPU build (no
 # multi-GB CUDA download); with it in place, the project's `torch>=2.4` installs nothing more.
@@ -34,7 +40,7 @@ $(STAMP): pyproject.toml
 demo: setup
 	$(BIN)/glovego demo --out demo_out --overwrite
 
-test: setup
+test: setup $(LABEL_STUDIO)
 	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile
 
 bench: setup
@@ -47,4 +53,4 @@ bench: setup
 	$(BIN)/python benchmarks/readme_tables.py
 
 clean:
-	rm -rf $(VENV) .venv-np2 demo_out bench_out
+	rm -rf $(VENV) .venv-np2 .venv-label-studio demo_out bench_out
