@@ -8,10 +8,12 @@ metrics > 0 in every run.
 One run takes minutes, so the benchmark runs in parts: each run leaves its own file under
 `--work`, and every invocation prints and records (`benchmarks/results/demo_spread.json`) the
 table of all the runs found there, so parts started one after another or side by side merge.
+`--docs` also regenerates, from that table, the marked blocks in `docs/demo.md` (the table) and
+`README.md` (the min / median / max line): those figures are never typed by hand.
 
     python benchmarks/demo_spread.py                          # seeds 0 1 2 × threads 1 2 (+ .venv-np2)
     python benchmarks/demo_spread.py --seeds 0 1 --threads 1  # a part
-    python benchmarks/demo_spread.py --report                 # only merge and print what is there
+    python benchmarks/demo_spread.py --report --docs          # merge what is there, update the docs
 """
 
 from __future__ import annotations
@@ -89,6 +91,7 @@ def train_and_score(package: Path, folder: Path, seed: int, threads: int, steps:
         "losses_at_end": last_losses(folder / "run" / "metrics.csv"),
         "train_s": round(trained - start, 1), "eval_s": round(time.perf_counter() - trained, 1),
         "load_before": load_before, "load_after": machine_load(),
+        "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
 
 
@@ -123,30 +126,65 @@ def summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def report(work: Path, run: Run) -> None:
+def table(rows: list[dict[str, Any]], figures: dict[str, Any], machine_line: str) -> list[str]:
+    """The markdown table of every run, its min / median / max row, the verdict and the machine."""
+    lines = [f"| environment | seed | threads | {HEADLINE} | AP Hand | lowest of the ten metrics | train s | "
+             "load (1 min, most) |", "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    for row in rows:
+        loaded = max(row["load_before"]["load_1m"], row["load_after"]["load_1m"])
+        flag = f" (above {row['load_after']['cores']} cores)" if loaded > row["load_after"]["cores"] else ""
+        lines.append(f"| {row['environment']} | {row['seed']} | {row['threads']} | {row['ehoi'][HEADLINE]:.2f} | "
+                     f"{row['ehoi']['AP Hand']:.2f} | {min(row['ehoi'].values()):.2f} | {row['train_s']:.0f} | "
+                     f"{loaded:.2f}{flag} |")
+    h, a = figures["headline"], figures["ap_hand"]
+    lines.append(f"| **min / median / max** | | | **{h['min']:.2f} / {h['median']:.2f} / {h['max']:.2f}** | "
+                 f"{a['min']:.2f} / {a['median']:.2f} / {a['max']:.2f} | | | |")
+    verdict = "met" if figures["targets_met"] else "NOT met"
+    lines += ["", f"Spread {h['max'] - h['min']:.2f} points (target ≤ {SPREAD_AT_MOST:g}), median {h['median']:.2f} "
+              f"(target ≥ {MEDIAN_AT_LEAST:g}), every metric > 0 in every run: "
+              f"{'yes' if figures['every_metric_above_zero'] else 'no'} — targets {verdict}. {machine_line}"]
+    return lines
+
+
+def replace_block(path: Path, name: str, text: str) -> None:
+    """Replace what lies between `<!-- name:begin -->` and `<!-- name:end -->` in `path`."""
+    begin, end = f"<!-- {name}:begin -->", f"<!-- {name}:end -->"
+    content = path.read_text(encoding="utf-8")
+    head, found, rest = content.partition(begin)
+    _, found_end, tail = rest.partition(end)
+    if not found or not found_end:
+        raise SystemExit(f"{path}: no {begin} … {end} block to update")
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(f"{head}{begin}\n{text}\n{end}{tail}", encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def report(work: Path, run: Run, docs: bool) -> None:
+    from record import machine
+
     rows = sorted((json.loads(p.read_text()) for p in (work / "runs").glob("*.json")),
                   key=lambda r: (r["environment"], r["seed"], r["threads"]))
     if not rows:
         print(f"no runs under {work / 'runs'} yet")
         return
-    print(f"\n| environment | seed | threads | {HEADLINE} | AP Hand | lowest metric | train s | load (1 min) |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|")
-    for row in rows:
-        low = min(row["ehoi"].values())
-        loaded = max(row["load_before"]["load_1m"], row["load_after"]["load_1m"])
-        flag = " (loaded)" if loaded > row["load_after"]["cores"] else ""
-        print(f"| {row['environment']} | {row['seed']} | {row['threads']} | {row['ehoi'][HEADLINE]:.2f} | "
-              f"{row['ehoi']['AP Hand']:.2f} | {low:.2f} | {row['train_s']:.0f} | {loaded:.2f}{flag} |")
     figures = summary(rows)
-    h, a = figures["headline"], figures["ap_hand"]
-    print(f"| **min / median / max** | | | **{h['min']:.2f} / {h['median']:.2f} / {h['max']:.2f}** | "
-          f"{a['min']:.2f} / {a['median']:.2f} / {a['max']:.2f} | | | |")
-    verdict = "met" if figures["targets_met"] else "NOT met"
-    print(f"\nspread {h['max'] - h['min']:.2f} points (target ≤ {SPREAD_AT_MOST:g}), median {h['median']:.2f} "
-          f"(target ≥ {MEDIAN_AT_LEAST:g}), every metric > 0 in every run: {figures['every_metric_above_zero']} "
-          f"— targets {verdict}")
+    info = machine()
+    dates = sorted(row.get("date") or run.started.isoformat() for row in rows)
+    machine_line = (f"Measured {dates[0][:10]} on {info['processor']} ({run.load_before['cores']} cores, "
+                    f"{info['platform']}), torch {info.get('torch')}, {figures['runs']} runs of "
+                    f"{rows[0]['steps']} steps, {rows[0]['test_images']} test images.")
+    lines = table(rows, figures, machine_line)
+    print("\n" + "\n".join(lines))
     run.write({"rows": rows, "summary": figures})
     print(run.note())
+    if docs:
+        h = figures["headline"]
+        replace_block(REPO / "docs" / "demo.md", "demo_spread", "\n".join(lines))
+        replace_block(REPO / "README.md", "demo_spread", (
+            f"mAP Hand + ALL over {figures['runs']} training runs of the demo (seeds × torch threads, "
+            f"`benchmarks/demo_spread.py`): **{h['min']:.2f} / {h['median']:.2f} / {h['max']:.2f}** "
+            f"(min / median / max) on {info['processor']} with {run.load_before['cores']} cores, "
+            f"{dates[0][:10]}; the runs and their load are in [docs/demo.md](docs/demo.md)."))
 
 
 def main() -> None:
@@ -157,6 +195,7 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=REPO / "bench_out" / "demo_spread")
     parser.add_argument("--here-only", action="store_true", help="skip the numpy-2 environment (.venv-np2)")
     parser.add_argument("--report", action="store_true", help="only merge and print the runs already done")
+    parser.add_argument("--docs", action="store_true", help="regenerate the blocks in docs/demo.md and README.md")
     args = parser.parse_args()
     run = Run("demo_spread")
     if not args.report:
@@ -169,7 +208,7 @@ def main() -> None:
             subprocess.run([str(np2_python), __file__, "--here-only", "--work", str(args.work), "--steps", str(steps),
                             "--seeds", *map(str, args.seeds), "--threads", *map(str, args.threads)],
                            check=True, env={**os.environ, "PYTHONPATH": str(REPO / "benchmarks")})
-    report(args.work, run)
+    report(args.work, run, args.docs)
 
 
 if __name__ == "__main__":
