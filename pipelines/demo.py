@@ -63,9 +63,10 @@ class DemoResult:
 
 @contextmanager
 def _one_torch_thread() -> Iterator[None]:
-    """Train and score on one CPU thread: float sums in another order send this small training run
-    along another path (mAP Hand + ALL 87.62 on one thread, 10.99 on two, same seed), so one thread
-    makes `make demo` print the numbers its test and the README report, on any core count."""
+    """Train and score on one CPU thread: the spread of the headline in docs/demo.md was measured
+    so, and on a shared 2-core machine two OpenMP threads ran about ten times slower than one. It
+    is not a promise of the same numbers elsewhere: another processor's float kernels send a run
+    this small along another path."""
     import torch
 
     before = torch.get_num_threads()
