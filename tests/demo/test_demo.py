@@ -18,9 +18,10 @@ EHOI_METRICS = (
     "AP Hand", "mAP Objects", "mAP Target Objects", "AP Hand + Side", "AP Hand + Glove", "AP Hand + State",
     "mAP Hand + State", "mAP Hand + Target Objects", "mAP Hand + ALL", "AP All",
 )
-# A floor below the minimum of benchmarks/demo_spread.py's runs (docs/demo.md), far above what a
-# detector reaches whose hand or attribute heads stayed at chance; exact values are no test.
-HEADLINE_AT_LEAST = 20.0
+# A floor below the minimum of benchmarks/demo_spread.py's runs (13.61, seed 0, one thread;
+# docs/demo.md); a detector that did not train scores 0.00 (the demo at one step). Heads left at
+# chance are caught by the loss checks below. Exact values are no test.
+HEADLINE_AT_LEAST = 10.0
 ATTRIBUTE_LOSSES = ("loss_ehoi_side", "loss_ehoi_contact", "loss_ehoi_offset")
 
 
