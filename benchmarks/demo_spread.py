@@ -181,10 +181,13 @@ def report(work: Path, run: Run, docs: bool) -> None:
         h = figures["headline"]
         replace_block(REPO / "docs" / "demo.md", "demo_spread", "\n".join(lines))
         replace_block(REPO / "README.md", "demo_spread", (
-            f"mAP Hand + ALL over {figures['runs']} training runs of the demo (seeds × torch threads, "
-            f"`benchmarks/demo_spread.py`): **{h['min']:.2f} / {h['median']:.2f} / {h['max']:.2f}** "
-            f"(min / median / max) on {info['processor']} with {run.load_before['cores']} cores, "
-            f"{dates[0][:10]}; the runs and their load are in [docs/demo.md](docs/demo.md)."))
+            f"mAP Hand + ALL over {figures['runs']} training runs of the demo (seeds "
+            f"{', '.join(sorted({str(r['seed']) for r in rows}))} × torch threads "
+            f"{', '.join(sorted({str(r['threads']) for r in rows}))}, `benchmarks/demo_spread.py`): "
+            f"**{h['min']:.2f} / {h['median']:.2f} / {h['max']:.2f}** (min / median / max) on "
+            f"{info['processor']} with {run.load_before['cores']} cores, {dates[0][:10]}; targets (spread ≤ "
+            f"{SPREAD_AT_MOST:g}, median ≥ {MEDIAN_AT_LEAST:g}) {'met' if figures['targets_met'] else 'not met'}. "
+            "The runs and their load are in [docs/demo.md](docs/demo.md)."))
 
 
 def main() -> None:
