@@ -128,11 +128,13 @@ def generate_toy_dataset(
     with_masks: bool | None = None,
     with_keypoints: bool = True,
     first_image_id: int = 1,
+    first_video: int = 100,
 ) -> Path:
     """Write `root/images/`, `root/annotations/<split>.json` (+ `_hands.json`) and, for synthetic
     frames, depth maps; returns the JSON path. Same arguments → same bytes.
 
-    `synthetic=False` makes "real-like" frames (`<video>_<frame>.jpg`, no depth, no masks unless asked).
+    `synthetic=False` makes "real-like" frames (`<video>_<frame>.jpg`, four frames a video numbered
+    from `first_video`, no depth, no masks unless asked).
     `size` is (width, height).
     """
     root = Path(root)
@@ -228,8 +230,8 @@ def generate_toy_dataset(
             file_name = f"camera_{image_id}.png"
             video = f"toy/sequence.{k // 4}"
         else:
-            file_name = f"{100 + k // 4}_{image_id}.jpg"
-            video = str(100 + k // 4)
+            file_name = f"{first_video + k // 4}_{image_id}.jpg"
+            video = str(first_video + k // 4)
         image = Image(id=image_id, file_name=file_name, width=width, height=height, video=video,
                       source="synth" if synthetic else "real")
         PILImage.fromarray(canvas).save(root / "images" / file_name, **({"quality": 95} if not synthetic else {}))

@@ -1,8 +1,8 @@
 """`glovego demo`: the whole GlovEgo chain on the bundled sample, stage by stage.
 
-SOLO sample → solo2coco → real sample → augment-gloves → split → stats → train → eval → infer → viz.
-Each stage is the same pipeline function its own command runs; this module only wires outputs to
-inputs, so the demo proves the commands work together.
+SOLO sample → solo2coco → real sample (+ generated test frames) → augment-gloves → split → stats →
+train → eval → infer → viz. Each stage is the same pipeline function its own command runs; this
+module only wires outputs to inputs, so the demo proves the commands work together.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from glovego_data.errors import GlovegoError
 from glovego_data.outputs import OutputPlan
 from glovego_data.progress import Progress, no_progress
 from glovego_pipelines.assets import SAMPLE_DIR
+from glovego_pipelines.demo_sample import build_demo_real
 
 STAGES: tuple[str, ...] = ("solo2coco", "augment-gloves", "split", "stats", "train", "eval", "infer", "viz")
 DEMO_PERCENTS: tuple[int, ...] = (10, 25, 50)
@@ -62,9 +63,10 @@ class DemoResult:
 
 @contextmanager
 def _one_torch_thread() -> Iterator[None]:
-    """Train and score on one CPU thread: float sums in another order send this small training run
-    along another path (mAP Hand + ALL 87.62 on one thread, 10.99 on two, same seed), so one thread
-    makes `make demo` print the numbers its test and the README report, on any core count."""
+    """Train and score on one CPU thread: the spread of the headline in docs/demo.md was measured
+    so, and on a shared 2-core machine two OpenMP threads ran about ten times slower than one. It
+    is not a promise of the same numbers elsewhere: another processor's float kernels send a run
+    this small along another path."""
     import torch
 
     before = torch.get_num_threads()
@@ -73,6 +75,17 @@ def _one_torch_thread() -> Iterator[None]:
         yield
     finally:
         torch.set_num_threads(before)
+
+
+def demo_train_options(package: Path, run: Path, steps: int = DEMO_STEPS, seed: int = 0) -> Any:
+    """The demo's training run on its package (`benchmarks/demo_spread.py` trains the same way)."""
+    from glovego_pipelines.train import load_recipe, merge_options
+
+    return merge_options(load_recipe(DEMO_RECIPE), dict(
+        train_json=[str(package / "synth" / "annotations" / "train.json"), str(package / "real" / "annotations" / "train.json")],
+        val_json=str(package / "real" / "annotations" / "val.json"),
+        output_dir=str(run), max_steps=steps, eval_every=steps, seed=seed,
+    ))
 
 
 def _progress(hooks: DemoHooks) -> ContextManager[Progress]:
@@ -119,6 +132,7 @@ def run_demo(out: Path, options: DemoOptions, hooks: DemoHooks | None = None) ->
 def _stage_paths(out: Path) -> dict[str, Path]:
     return {
         "synth": out / "synth_coco",
+        "real_sample": out / "real_sample",
         "real": out / "real_gloved",
         "package": out / "GlovEgo-HOI",
         "stats_plot": out / "stats.png",
@@ -139,7 +153,7 @@ def _run_stages(solo: Path, real_sample: Path, paths: dict[str, Path], options: 
     from glovego_pipelines.solo2coco import run_solo2coco
     from glovego_pipelines.split import run_split
     from glovego_pipelines.stats import run_stats
-    from glovego_pipelines.train import load_recipe, merge_options, run_train
+    from glovego_pipelines.train import run_train
     from glovego_pipelines.viz import run_viz
 
     shown = result.paths  # what the user is told: the final places, not the staging folder
@@ -150,15 +164,16 @@ def _run_stages(solo: Path, real_sample: Path, paths: dict[str, Path], options: 
     with _progress(hooks) as progress:
         result.solo_report = run_solo2coco(solo, paths["synth"], progress=progress)
 
-    hooks.stage(2, "augment-gloves", f"{real_sample} → {shown['real']} ({options.backend})")
+    hooks.stage(2, "augment-gloves", f"{real_sample} + generated test frames → {shown['real']} ({options.backend})")
+    keep_split = build_demo_real(real_sample, paths["real_sample"])
     with _progress(hooks) as progress:
-        result.augment_report = run_augment(real_sample, paths["real"], _augment_options(options), progress)
+        result.augment_report = run_augment(paths["real_sample"], paths["real"], _augment_options(options), progress)
 
     hooks.stage(3, "split", f"→ {shown['package']}")
     with _progress(hooks) as progress:
         result.split_report = run_split(
             package, synth=paths["synth"], real=paths["real"], percents=DEMO_PERCENTS, seed=0,
-            real_id_offset=REAL_ID_OFFSET, progress=progress,
+            keep_split=keep_split, real_id_offset=REAL_ID_OFFSET, progress=progress,
         )
 
     hooks.stage(4, "stats", f"{shown['package']} → {shown['stats_plot']}")
@@ -166,12 +181,7 @@ def _run_stages(solo: Path, real_sample: Path, paths: dict[str, Path], options: 
 
     with _one_torch_thread():
         hooks.stage(5, "train", f"{DEMO_RECIPE} recipe, {options.steps} steps → {shown['run']}")
-        train_options = merge_options(load_recipe(DEMO_RECIPE), dict(
-            train_json=[str(package / "synth" / "annotations" / "train.json"), str(package / "real" / "annotations" / "train.json")],
-            val_json=str(package / "real" / "annotations" / "val.json"),
-            output_dir=str(paths["run"]), max_steps=options.steps, eval_every=options.steps,
-        ))
-        result.train_result = run_train(train_options)
+        result.train_result = run_train(demo_train_options(package, paths["run"], options.steps))
 
         hooks.stage(6, "eval", f"test split with {shown['run']}")
         with _progress(hooks) as progress:

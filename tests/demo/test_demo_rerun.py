@@ -1,5 +1,5 @@
 """`make demo` as a user runs it: on any core count its detector trains, scores and infers on one
-torch thread (the numbers its test and the README report), and running it again replaces its own
+torch thread (how the spread in docs/demo.md was measured), and running it again replaces its own
 earlier output."""
 
 from __future__ import annotations

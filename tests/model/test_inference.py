@@ -65,3 +65,37 @@ def test_offsets_and_keypoints_map_back_to_original_pixels():
     assert det.boxes_xywh[hand] == pytest.approx([40.0, 40.0, 20.0, 20.0])
     assert det.offsets[hand] == pytest.approx([1.0, 0.0, 100.0 / np.hypot(200, 100)])
     assert det.keypoints[hand, 0] == pytest.approx([99.5, 49.5, 0.5])
+
+
+def test_classwise_nms_drops_a_lower_scored_duplicate_of_the_same_class_only():
+    """A briefly trained decoder's second box on a found hand is dropped; another class on the same
+    spot, and a same-class box overlapping less than IoU 0.7 (two hands side by side), are kept."""
+    from glovego_model.inference.postprocess import NMS_IOU, box_iou, classwise_nms
+
+    boxes = np.array([[10, 10, 40, 40], [12, 11, 40, 40], [10, 10, 40, 40], [30, 10, 40, 40]], dtype=float)
+    scores = np.array([0.9, 0.6, 0.5, 0.4])
+    labels = np.array([1, 1, 0, 1])
+    assert box_iou(boxes[0], boxes[1:2])[0] >= NMS_IOU > box_iou(boxes[0], boxes[3:4])[0]
+    assert classwise_nms(boxes, scores, labels).tolist() == [True, False, True, True]
+    assert classwise_nms(boxes, scores, labels, iou=1.0).all()
+
+
+def test_postprocess_suppresses_duplicates_after_the_topk_the_graph_exports():
+    from types import SimpleNamespace
+
+    from glovego_model.inference.postprocess import postprocess, select_topk
+
+    config = SimpleNamespace(id2label={0: "box", 1: "hand"}, ehoi_contact_modality="rgb")
+    outputs = SimpleNamespace(
+        logits=torch.tensor([[[-9.0, 5.0], [-9.0, 3.0], [-9.0, 2.0]]]),
+        pred_boxes=torch.tensor([[[0.3, 0.5, 0.2, 0.4], [0.31, 0.5, 0.2, 0.4], [0.7, 0.5, 0.2, 0.4]]]),
+        side_logits=torch.zeros(1, 3), contact_logits=torch.zeros(1, 3), contact_crop_logits=None,
+        glove_logits=torch.zeros(1, 3), offsets=torch.zeros(1, 3, 2),
+        keypoints=torch.full((1, 3, 21, 2), 0.5), keypoint_logits=torch.zeros(1, 3, 21), mask_logits=None,
+    )
+    hands = select_topk(config, outputs, (200.0, 100.0))["labels"][0] == 1
+    assert int(hands.sum()) == 3  # the exported graph's rows are unchanged
+    [det] = postprocess(config, outputs, [1], [(200, 100)], min_score=0.5)
+    assert len(det) == 2 and det.boxes_xywh[:, 0] == pytest.approx([40.0, 120.0])
+    [everything] = postprocess(config, outputs, [1], [(200, 100)], min_score=0.5, nms_iou=1.0)
+    assert len(everything) == 3
