@@ -145,6 +145,41 @@ def loader_rows(f: dict[str, Any]) -> Rows:
     ]]
 
 
+def label_rows(f: dict[str, Any]) -> Rows:
+    return [[
+        f"{r['step']}, {r['images']:,} images (`benchmarks/label.py`)",
+        f"{r['seconds']:.1f} s",
+        f"the standard library's `json` load + dump of the same files: {r['json_baseline_s']:.1f} s → "
+        f"**{r['ratio']:.1f}×** that floor",
+        f"< {r['target_s']:.0f} s {_ok(r['ok'])}",
+    ] for r in f["rows"]]
+
+
+def eval_report_rows(f: dict[str, Any]) -> Rows:
+    return [[
+        f"`eval --report`, {f['images']:,} images / {f['predictions']:,} predictions (`benchmarks/eval_report.py`)",
+        f"the error report alone {f['report_alone_s']:.1f} s ({f['thumbnails']} thumbnails, "
+        f"{f['report_folder_mb']:.1f} MB)",
+        f"plain `eval --out` {f['plain_eval_s']:.1f} s, with `--report` {f['eval_with_report_s']:.1f} s → "
+        f"**{f['ratio_report_to_plain']:.2f}×**; the EHOI evaluation alone {f['ehoi_eval_without_pycocotools_s']:.2f} s",
+        f"< {f['target_s']} s {_ok(f['report_alone_s'] < f['target_s'])}",
+    ]]
+
+
+def demo_spread_rows(f: dict[str, Any]) -> Rows:
+    s = f["summary"]
+    h, a = s["headline"], s["ap_hand"]
+    met = h["max"] - h["min"] <= 10 and h["median"] >= 50 and s["every_metric_above_zero"]
+    return [[
+        f"the demo's train + eval, {s['runs']} run(s) (seed × threads, `benchmarks/demo_spread.py`; "
+        "table in docs/demo.md)",
+        f"mAP Hand + ALL {h['min']:.2f} / {h['median']:.2f} / {h['max']:.2f} (min / median / max); "
+        f"AP Hand {a['min']:.2f} / {a['median']:.2f} / {a['max']:.2f}",
+        "",
+        f"max − min ≤ 10, median ≥ 50, every metric > 0 {_ok(met)}",
+    ]]
+
+
 HEADERS: dict[str, list[str]] = {
     "performance": ["what (script)", "measured", "baseline in the same run", "target", "run (date, load)"],
 }
@@ -158,6 +193,9 @@ TABLES: dict[str, list[Entry]] = {
         Entry("eval", "`eval`, 10,000 images (`benchmarks/eval.py`)", eval_rows),
         Entry("train", "`train`, default model at 640² (`benchmarks/train.py`)", train_rows),
         Entry("loader", "training data loader, one worker (`benchmarks/loader.py`)", loader_rows),
+        Entry("label", "`label export` / `label import`, 10,000 images (`benchmarks/label.py`)", label_rows),
+        Entry("eval_report", "`eval --report`, 10,000 images (`benchmarks/eval_report.py`)", eval_report_rows),
+        Entry("demo_spread", "the demo's spread over seeds and threads (`benchmarks/demo_spread.py`)", demo_spread_rows),
     ],
 }
 
