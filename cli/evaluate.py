@@ -69,6 +69,7 @@ def evaluate(
     per_class: bool = typer.Option(False, "--per-class", help="Also print the per-object-class table."),
     device: Optional[str] = typer.Option(None, "--device", callback=available_device, help="With --weights: cpu, cuda, cuda:1 … (default: cuda if available)."),
     batch_size: int = typer.Option(8, "--batch-size", min=1, help="With --weights: images per forward pass."),
+    runtime: Optional[str] = typer.Option(None, "--runtime", help="For a .onnx file: onnxruntime (default) or openvino (pip install 'glovego[openvino]'; CPU)."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace --out if it exists (only a folder glovego made)."),
 ) -> None:
     """Score a detector with the EHOI metrics of the GlovEgo-HOI paper (headline: mAP Hand + ALL).
@@ -81,7 +82,7 @@ def evaluate(
     def job():
         with rich_progress(Console(stderr=True)) as progress:
             return run_evaluate(gt, predictions=predictions, weights=weights, out=out, device=device,
-                                batch_size=batch_size, overwrite=overwrite, progress=progress)
+                                batch_size=batch_size, overwrite=overwrite, runtime=runtime, progress=progress)
 
     report = run_guarded("eval", job)
     print_warnings(report.warnings)

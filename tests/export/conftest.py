@@ -66,3 +66,30 @@ def run_onnx(trained_run, tmp_path_factory) -> Path:
 def dfine_onnx(dfine_dir, tmp_path_factory) -> Path:
     """The D-FINE folder exported with the fixed batch of 1."""
     return export_with_cli(dfine_dir, tmp_path_factory.mktemp("onnx") / "d_fine.onnx")
+
+
+def require_openvino():
+    """OpenVINO, or a skip here and a failure under CI=true (where the `openvino` extra is installed)."""
+    import os
+
+    try:
+        import openvino
+    except ImportError:
+        if os.environ.get("CI") == "true":
+            pytest.fail("OpenVINO is missing under CI=true: pip install '.[openvino]'")
+        pytest.skip("OpenVINO is not installed (pip install 'glovego[openvino]')")
+    return openvino
+
+
+@pytest.fixture(scope="session")
+def calibration_frames(toy_root) -> Path:
+    """The toy root's images: frames of the scene the model is trained on."""
+    return toy_root / "images"
+
+
+@pytest.fixture(scope="session")
+def int8_onnx(trained_run, calibration_frames, toy_root, tmp_path_factory) -> Path:
+    """The trained run exported as int8, calibrated on the toy frames and checked on the real-like split."""
+    return export_with_cli(trained_run, tmp_path_factory.mktemp("onnx") / "rt_detr_v2-int8.onnx", "--int8",
+                           "--calibrate", str(calibration_frames), "--gt",
+                           str(toy_root / "annotations" / "real.json"), "--dynamic-batch")
