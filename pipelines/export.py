@@ -39,7 +39,7 @@ def run_export(
         raise GlovegoError("--int8 needs --calibrate FRAMES_DIR (frames of the scene the model will watch)")
     if not int8 and (calibrate is not None or gt is not None or force):
         raise GlovegoError("--calibrate, --gt and --force go with --int8")
-    check_output(out, [weights, calibrate, gt])
+    check_output(out, [calibrate, gt])  # a model file may go into its run folder, as before
     if out.exists() and not overwrite:
         raise GlovegoError(f"{out}: already exists (use --overwrite to replace it)")
     if out.exists() and out.is_dir():

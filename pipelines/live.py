@@ -194,7 +194,7 @@ def run_live(
     inputs = [weights, Path(parsed)] if isinstance(parsed, str) and "://" not in parsed else [weights]
     for path, option in ((out, "--out"), (video_out, "--video-out")):
         if path is not None:
-            check_output(path, inputs)
+            check_output(path, inputs, option=option)
             if path.exists() and not overwrite:
                 raise GlovegoError(f"{path}: already exists (use --overwrite to replace it)")
     if video_out is not None and video_out.suffix.lower() != ".avi":
