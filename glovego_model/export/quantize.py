@@ -13,7 +13,10 @@ speed; convolutions only, 0.15 and 0.55.
 Agreement is measured on the graph's outputs, per image: each fp32 detection (every row scoring
 ≥ `DETECTION_SCORE`, and the image's best row, so every image counts) looks for an int8 row of
 the same class with IoU ≥ `MATCH_IOU`; rows below the score are left out because a model's
-low-scoring proposals are near-ties whose order and class any rounding reshuffles; `recall` is the share found, `score_drift` the largest score change over
+low-scoring proposals are near-ties whose order and class any rounding reshuffles, and an
+unpaired row tied in score (within `TIE`) with another row of the image is `tied`, not missed
+(a barely trained model scores many proposals alike, and which of them fill the top-k is
+arbitrary); `recall` is the share found, `score_drift` the largest score change over
 the pairs, `attributes` the share of hand pairs whose side / contact / glove decisions agree.
 """
 
@@ -39,6 +42,7 @@ MIN_RECALL = 0.9
 MAX_SCORE_DRIFT = 0.15
 MIN_ATTRIBUTES = 0.9
 MAX_METRIC_DROP = 1.0  # points of AP Hand and of mAP Hand + ALL, with --gt
+TIE = 1e-4
 BLANK_STD = 2.0 / 255.0  # a calibration frame flatter than this holds no scene
 
 
@@ -48,6 +52,7 @@ class Int8Agreement:
 
     images: int
     rows: int
+    tied: int
     recall: float
     score_drift: float
     attributes: float
@@ -108,7 +113,7 @@ def scheme() -> dict[str, Any]:
 
 def agreement(fp32: dict[str, np.ndarray], int8: dict[str, np.ndarray], hand_label: int) -> Int8Agreement:
     """int8 vs fp32 graph outputs (batched, `boxes` xywh in pixels), as the module docstring defines."""
-    rows = found = hands = agree = 0
+    rows = found = hands = agree = tied = 0
     drift = 0.0
     for b in range(fp32["scores"].shape[0]):
         scores = fp32["scores"][b]
@@ -118,12 +123,12 @@ def agreement(fp32: dict[str, np.ndarray], int8: dict[str, np.ndarray], hand_lab
             rows += 1
             same = np.flatnonzero(int8["labels"][b] == fp32["labels"][b, i])
             same = np.array([j for j in same if j not in taken], dtype=np.int64)
-            if not len(same):
+            ious = _iou(fp32["boxes"][b, i], int8["boxes"][b, same]) if len(same) else np.zeros(0)
+            if not len(same) or ious.max() < MATCH_IOU:
+                if int((np.abs(scores - scores[i]) <= TIE).sum()) > 1:
+                    tied += 1
                 continue
-            ious = _iou(fp32["boxes"][b, i], int8["boxes"][b, same])
             best = int(np.argmax(ious))
-            if ious[best] < MATCH_IOU:
-                continue
             j = int(same[best])
             taken.add(j)
             found += 1
@@ -132,7 +137,9 @@ def agreement(fp32: dict[str, np.ndarray], int8: dict[str, np.ndarray], hand_lab
                 hands += 1
                 agree += all((fp32[name][b, i] > DECISION) == (int8[name][b, j] > DECISION)
                              for name in ("side_prob", "contact_prob", "glove_prob"))
-    return Int8Agreement(images=int(fp32["scores"].shape[0]), rows=rows, recall=found / rows if rows else 1.0,
+    compared = rows - tied
+    return Int8Agreement(images=int(fp32["scores"].shape[0]), rows=rows, tied=tied,
+                         recall=found / compared if compared else 1.0,
                          score_drift=drift, attributes=agree / hands if hands else 1.0)
 
 

@@ -33,12 +33,12 @@ def test_int8_file_is_quantised_and_records_its_agreement(int8_onnx):
     assert record["forced"] is False
 
 
-def test_int8_predictions_agree_with_fp32_onnxruntime(int8_onnx, run_onnx, toy_root):
+def test_int8_predictions_agree_with_fp32_onnxruntime(int8_onnx, int8_run_onnx, toy_root):
     """Stated tolerance (docs/export.md): ≥ 90 % of fp32's detections (score ≥ 0.3, and each image's best)
     found at IoU 0.5, scores within 0.15."""
     pixels = np.stack([np.asarray(Image.open(p).convert("RGB").resize((128, 128)), dtype=np.float32) / 255.0
                        for p in sorted((toy_root / "images").glob("100_*.jpg"))]).transpose(0, 3, 1, 2)
-    fp32 = run_session(open_session(str(run_onnx), "cpu", threads=1), np.ascontiguousarray(pixels))
+    fp32 = run_session(open_session(str(int8_run_onnx), "cpu", threads=1), np.ascontiguousarray(pixels))
     int8 = run_session(open_session(str(int8_onnx), "cpu", threads=1), np.ascontiguousarray(pixels))
     result = agreement(fp32, int8, hand_label=19)
     assert result.rows >= 3
@@ -63,12 +63,12 @@ def test_all_black_calibration_is_refused(trained_run, tmp_path):
 
 
 @pytest.mark.slow
-def test_broken_calibration_beyond_tolerance_stops_unless_forced(trained_run, toy_root, tmp_path):
+def test_broken_calibration_beyond_tolerance_stops_unless_forced(int8_run, toy_root, tmp_path):
     """Nearly black frames pass the blank check, but their ranges are far from a real frame's:
     the held-out check on --gt's images says by how much, and --force writes anyway."""
     dark = _frames(tmp_path / "dark", 3, lambda rng: rng.integers(0, 12, (128, 128, 3), dtype=np.uint8))
     out = tmp_path / "m.onnx"
-    args = ["export", str(trained_run), "--out", str(out), "--int8", "--calibrate", str(dark),
+    args = ["export", str(int8_run), "--out", str(out), "--int8", "--calibrate", str(dark),
             "--gt", str(toy_root / "annotations" / "real.json")]
     result = CliRunner().invoke(app, args)
     text = " ".join(result.output.split())
