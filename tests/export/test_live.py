@@ -109,3 +109,15 @@ def test_sigint_leaves_a_complete_last_line_and_exits_130(run_onnx, clip, tmp_pa
     assert len(lines) >= 2
     _check(lines)
     assert "stopped by Ctrl-C" in " ".join(stderr.split())
+
+
+def test_a_stream_that_drops_out_exits_3(run_onnx, clip, tmp_path):
+    """A URL source (here `file://`, which OpenCV opens like a stream: no pacing, no end of file)
+    that stops giving frames is a drop-out: one clear line and exit 3, every line before it complete."""
+    out = tmp_path / "hands.jsonl"
+    result = CliRunner().invoke(app, ["infer", "--weights", str(run_onnx), "--device", "cpu", "--live",
+                                      f"file://{clip}", "--out", str(out)])
+    assert result.exit_code == 3, result.output
+    text = " ".join(result.output.split())
+    assert "dropped out (use --reconnect to wait for it)" in text
+    _check(_lines(out.read_text()))
