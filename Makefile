@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed
 # The README's environment: legacy MediaPipe with its bundled hand models (numpy 1.x), ONNX export.
 # On Python 3.13+ the legacy extra is empty; for numpy 2 and the Tasks API use
 # `make setup EXTRAS=dev,export,mediapipe` and pass --hand-model (README "Installation").
-EXTRAS ?= dev,export,mediapipe-legacy,label
+EXTRAS ?= dev,export,openvino,mediapipe-legacy,label
 TORCH  ?= torch==2.13.0
 # One thread per core: oversubscribed torch threads run 5-15x slower on small machines.
 export OMP_NUM_THREADS ?= 2

@@ -71,6 +71,7 @@ def evaluate(
     per_class: bool = typer.Option(False, "--per-class", help="Also print the per-object-class table."),
     device: Optional[str] = typer.Option(None, "--device", callback=available_device, help="With --weights: cpu, cuda, cuda:1 … (default: cuda if available)."),
     batch_size: int = typer.Option(8, "--batch-size", min=1, help="With --weights: images per forward pass."),
+    runtime: Optional[str] = typer.Option(None, "--runtime", help="For a .onnx file: onnxruntime (default) or openvino (pip install 'glovego[openvino]'; CPU)."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace --out / --report if they exist (only folders glovego made)."),
     report: Optional[Path] = typer.Option(None, "--report", help="Folder for the error report: index.html (open it in a browser, works offline), report.json, thumbnails."),
     compare: Optional[Path] = typer.Option(None, "--compare", help="With --report: another run's --report folder (or --out folder) to show metric and dAP deltas against."),
@@ -85,8 +86,8 @@ def evaluate(
     def job():
         with rich_progress(Console(stderr=True)) as progress:
             return run_evaluate(gt, predictions=predictions, weights=weights, out=out, device=device,
-                                batch_size=batch_size, overwrite=overwrite, progress=progress, report=report,
-                                compare=compare)
+                                batch_size=batch_size, overwrite=overwrite, runtime=runtime, progress=progress,
+                                report=report, compare=compare)
 
     result = run_guarded("eval", job)
     print_warnings(result.warnings)

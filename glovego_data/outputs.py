@@ -2,7 +2,8 @@
 
 A command builds an `OutputPlan` from its inputs, declares each output (`folder`: built in
 `OUT.tmp/` and renamed; `resumable`: the same, continued after an interruption; `in_place`: a
-folder claimed and written in place, e.g. a training run; `file`: one file written atomically),
+folder claimed and written in place, e.g. a training run; `file`: one file written atomically;
+`stream`: a file of whole lines written as they come, e.g. `infer --live --out`),
 and calls `check()` before any work starts. The rules, for every output at once:
 
 - never an input, never inside one, never holding one (symlinks resolved);
@@ -26,7 +27,7 @@ import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, ContextManager, Iterable, Iterator
+from typing import Callable, ContextManager, Iterable, Iterator, TextIO
 
 from glovego_data.atomic import (
     MARKER, atomic_write_bytes, check_replaceable, claim_output_dir, default_file_mode, is_ours, marker_command,
@@ -67,6 +68,11 @@ class OutputPlan:
     def file(self, option: str, path: str | os.PathLike[str]) -> OutputPlan:
         """One file written atomically (a plot, an ONNX model)."""
         return self._add(option, path, "file")
+
+    def stream(self, option: str, path: str | os.PathLike[str]) -> OutputPlan:
+        """A file of lines written as they come (a live log read while it grows): checked like a
+        `file`; each line is whole and flushed, so a stopped run leaves a complete record."""
+        return self._add(option, path, "stream")
 
     def _add(self, option: str, path: str | os.PathLike[str], kind: str) -> OutputPlan:
         if self._checked:
@@ -123,6 +129,9 @@ class OutputPlan:
         if path.parent.exists() and not path.parent.is_dir():
             raise GlovegoError(f"{path.parent}: not a folder, so {output.option} cannot be written in it")
 
+    def _check_stream(self, output: _Output) -> None:
+        self._check_file(output)
+
     def _output(self, option: str, *kinds: str) -> _Output:
         if not self._checked:
             raise RuntimeError(f"{self.command}: the output plan must be checked before {option} is written")
@@ -155,6 +164,14 @@ class OutputPlan:
         path = self._output(option, "file").path
         atomic_write_bytes(path, data)
         return path
+
+    @contextmanager
+    def open_stream(self, option: str) -> Iterator[TextIO]:
+        """The line-buffered text handle of a `stream` output."""
+        path = self._output(option, "stream").path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "w", encoding="utf-8", buffering=1) as handle:
+            yield handle
 
     @contextmanager
     def file_writer(self, option: str) -> Iterator[Path]:

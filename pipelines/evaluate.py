@@ -42,8 +42,8 @@ def curve_file_name(metric: str) -> str:
 
 def run_evaluate(
     gt_path: Path, *, predictions: Path | None = None, weights: Path | None = None, out: Path | None = None,
-    device: str | None = None, batch_size: int = 8, overwrite: bool = False, progress: Progress = no_progress,
-    report: Path | None = None, compare: Path | None = None,
+    device: str | None = None, batch_size: int = 8, overwrite: bool = False, runtime: str | None = None,
+    progress: Progress = no_progress, report: Path | None = None, compare: Path | None = None,
 ) -> EvalReport:
     """Score; with `out` (and `report`), every file is built in `<folder>.tmp/` and each folder
     appears whole or not at all. `report` adds the error report, `compare` another run's deltas."""
@@ -67,7 +67,7 @@ def run_evaluate(
         records = read_json(predictions)
         source = str(predictions)
     else:
-        records = model_records(gt, gt_path, weights, device, batch_size, progress)
+        records = model_records(gt, gt_path, weights, device, batch_size, progress, runtime)
         source = f"predictions of {weights}"
     evaluation = evaluate_detailed(gt, records, source=source, gt_name=str(gt_path))
     written: list[Path] = []
@@ -95,9 +95,9 @@ def run_evaluate(
 
 
 def model_records(gt: EhoiDataset, gt_path: Path, weights: Path, device: str | None, batch_size: int,
-                  progress: Progress) -> list[dict[str, Any]]:
+                  progress: Progress, runtime: str | None = None) -> list[dict[str, Any]]:
     """Our model over every image of `gt` (images from `<root>/images/`), associated as in §6."""
-    predictor = load_predictor(weights, device)
+    predictor = load_predictor(weights, device, runtime)
     check_categories(predictor, gt, gt_path, weights)
     images_dir = images_dir_of(gt_path)
     hand_id = gt.hand_category_id

@@ -32,7 +32,7 @@ class InferReport:
 
 def run_infer(
     inputs: list[Path], out: Path, weights: Path, *, threshold: float = 0.5, device: str | None = None,
-    batch_size: int = 8, masks: bool = False, overwrite: bool = False, stride: int = 1,
+    batch_size: int = 8, masks: bool = False, overwrite: bool = False, stride: int = 1, runtime: str | None = None,
     progress: Progress = no_progress,
 ) -> InferReport:
     if not inputs:
@@ -42,7 +42,7 @@ def run_infer(
     plan.folder("--out", out).check()
     if stride < 1:
         raise GlovegoError(f"--stride must be ≥ 1, got {stride}")
-    predictor = load_predictor(weights, device)
+    predictor = load_predictor(weights, device, runtime)
     hand_id = predictor_hand_id(predictor, weights)
     names = dict(enumerate(predictor.category_names))
     with plan.staging("--out") as staging:

@@ -187,14 +187,14 @@ def save_picture(picture: np.ndarray, path: Path) -> None:
 
 
 class VideoOut:
-    """Annotated frames as an mp4 of the pictures' size (the source's, plus the key strip) at `fps`
-    (the source's ÷ the stride)."""
+    """Annotated frames as an mp4 (or `fourcc`'s codec) of the pictures' size (the source's, plus the
+    key strip) at `fps` (the source's ÷ the stride)."""
 
-    def __init__(self, path: Path, fps: float) -> None:
+    def __init__(self, path: Path, fps: float, fourcc: str = VIDEO_FOURCC) -> None:
         from glovego_data._cv2 import cv2
 
         self._cv2 = cv2
-        self.path, self.fps, self.frames = path, fps, 0
+        self.path, self.fps, self.frames, self.fourcc = path, fps, 0, fourcc
         self._writer: Any = None
 
     def write(self, picture: np.ndarray) -> None:
@@ -202,9 +202,9 @@ class VideoOut:
         if self._writer is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             height, width = picture.shape[:2]
-            self._writer = cv2.VideoWriter(str(self.path), cv2.VideoWriter_fourcc(*VIDEO_FOURCC), self.fps, (width, height))
+            self._writer = cv2.VideoWriter(str(self.path), cv2.VideoWriter_fourcc(*self.fourcc), self.fps, (width, height))
             if not self._writer.isOpened():
-                raise GlovegoError(f"{self.path}: OpenCV cannot write {VIDEO_FOURCC} video here")
+                raise GlovegoError(f"{self.path}: OpenCV cannot write {self.fourcc} video here")
         self._writer.write(cv2.cvtColor(picture, cv2.COLOR_RGB2BGR))
         self.frames += 1
 

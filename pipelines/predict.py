@@ -11,13 +11,16 @@ from glovego_data.ehoi_coco import EhoiDataset, find_hand_category
 from glovego_data.errors import GlovegoError
 
 
-def load_predictor(weights: Path, device: str | None) -> Any:
-    """A `.onnx` file from `glovego export` (onnxruntime), else `EhoiPredictor.from_pretrained` on a
-    model folder or a run folder (its best/ or final/); both give `predict(images) → ImageDetections`."""
+def load_predictor(weights: Path, device: str | None, runtime: str | None = None) -> Any:
+    """A `.onnx` file from `glovego export` (onnxruntime, or OpenVINO with `runtime="openvino"`), else
+    `EhoiPredictor.from_pretrained` on a model folder or a run folder (its best/ or final/); both give
+    `predict(images) → ImageDetections`."""
     if weights.suffix.lower() == ".onnx":
         from glovego_model.inference.onnx_predictor import OnnxEhoiPredictor
 
-        return OnnxEhoiPredictor.from_file(weights, device=device)
+        return OnnxEhoiPredictor.from_file(weights, device=device, runtime=runtime or "onnxruntime")
+    if runtime not in (None, "pytorch"):
+        raise GlovegoError(f"--runtime {runtime}: runs a `glovego export` .onnx file, and {weights} is not one")
     from glovego_model.inference import EhoiPredictor
 
     return EhoiPredictor.from_pretrained(weights, device=device)

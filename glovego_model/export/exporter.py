@@ -27,7 +27,7 @@ from glovego_data.progress import Progress, no_progress
 from glovego_model.export.check import Agreement, compare_outputs
 from glovego_model.export.graph import INPUT_NAME, DetectorGraph
 from glovego_model.export.metadata import model_info
-from glovego_model.export.runtime import import_onnx, import_onnxruntime, open_session
+from glovego_model.export.runtime import import_onnx, import_onnxruntime, import_onnxscript, open_session
 from glovego_model.inference.postprocess import MIN_SCORE
 
 MIN_OPSET = 17
@@ -52,6 +52,7 @@ class ExportReport:
     agreement: Agreement  # onnxruntime vs PyTorch on the sample input
     seconds: float
     bytes: int
+    quantization: dict[str, Any] | None = None  # int8 files: the metadata's record (scheme, agreement)
 
 
 def check_export_options(image_size: tuple[int, int], opset: int) -> None:
@@ -85,6 +86,7 @@ def export_detector(
     check_export_options(image_size, opset)
     onnx = import_onnx()
     import_onnxruntime()  # the self-check needs it: fail before the slow trace
+    import_onnxscript()
     started = time.perf_counter()
     advance = progress("exporting", 3)
     graph = DetectorGraph(model.float(), image_size)

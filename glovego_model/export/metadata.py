@@ -11,6 +11,7 @@ from glovego_data.errors import GlovegoError
 
 FORMAT_KEY = "glovego_format"
 FORMAT = "glovego-ehoi-onnx/1"
+OPTIONAL = ("quantization",)  # absent from files written before int8 export
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,8 @@ class OnnxModelInfo:
     arch: str
     glovego_version: str
     ehoi: dict[str, Any] = field(default_factory=dict)
+    # int8 files: the scheme, what stayed float, the calibration and the measured agreement with fp32
+    quantization: dict[str, Any] | None = None
 
     @property
     def hand_label(self) -> int:
@@ -61,7 +64,7 @@ def read_info(props: dict[str, str], path: Path) -> OnnxModelInfo:
                            f"'{FORMAT}'); make one with `glovego export RUN --out model.onnx`")
     try:
         values = {name: json.loads(props[name]) if name not in ("arch", "glovego_version") else props[name]
-                  for name in OnnxModelInfo.__dataclass_fields__}
+                  for name in OnnxModelInfo.__dataclass_fields__ if name not in OPTIONAL or name in props}
     except (KeyError, json.JSONDecodeError) as error:
         raise GlovegoError(f"{path}: GlovEgo ONNX metadata is incomplete or unreadable ({error})") from None
     values["image_size"] = tuple(values["image_size"])

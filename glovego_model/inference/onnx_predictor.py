@@ -1,4 +1,4 @@
-"""`OnnxEhoiPredictor`: a `glovego export` file run by onnxruntime, behind `EhoiPredictor`'s interface."""
+"""`OnnxEhoiPredictor`: a `glovego export` file run by onnxruntime or OpenVINO, behind `EhoiPredictor`'s interface."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ import numpy as np
 
 from glovego_data.errors import GlovegoError
 from glovego_model.detections import ImageDetections
+from glovego_model.export.graph import INPUT_NAME
 from glovego_model.export.metadata import OnnxModelInfo, read_info
-from glovego_model.export.runtime import open_session
+from glovego_model.export.runtime import RUNTIMES, OpenVinoSession, onnx_metadata, open_session
 from glovego_model.inference.batches import predict_in_batches
 from glovego_model.inference.postprocess import MASK_NAME, MAX_DETECTIONS, MIN_SCORE, to_detections
 from glovego_model.inference.preprocess import preprocess_images
@@ -19,27 +20,36 @@ from glovego_model.inference.preprocess import preprocess_images
 class OnnxEhoiPredictor:
     """Same preprocessing and the same `to_detections` as `EhoiPredictor`; the graph holds the rest."""
 
-    def __init__(self, path: str | Path, device: str | None = None, threads: int | None = None) -> None:
+    def __init__(self, path: str | Path, device: str | None = None, threads: int | None = None,
+                 runtime: str = "onnxruntime") -> None:
         self.path = Path(path)
+        if runtime not in RUNTIMES:
+            raise GlovegoError(f"--runtime {runtime}: one of {', '.join(RUNTIMES)}")
         if not self.path.is_file():
             raise GlovegoError(f"{self.path}: no such ONNX file")
+        self.runtime = runtime
         try:
-            self.session = open_session(str(self.path), device, threads)
+            if runtime == "openvino":
+                self.session: Any = OpenVinoSession(self.path, threads, device)
+                props = onnx_metadata(self.path)
+            else:
+                self.session = open_session(str(self.path), device, threads)
+                props = self.session.get_modelmeta().custom_metadata_map
         except GlovegoError:
             raise
-        except Exception as error:  # onnxruntime's own error types for unreadable files
-            raise GlovegoError(f"{self.path}: onnxruntime cannot load it ({str(error).splitlines()[0][:200]})") from None
-        self.info: OnnxModelInfo = read_info(self.session.get_modelmeta().custom_metadata_map, self.path)
+        except Exception as error:  # the runtimes' own error types for unreadable files
+            raise GlovegoError(f"{self.path}: {runtime} cannot load it ({str(error).splitlines()[0][:200]})") from None
+        self.info: OnnxModelInfo = read_info(props, self.path)
         missing = [name for name in self.info.outputs if name not in {o.name for o in self.session.get_outputs()}]
         if missing:
             raise GlovegoError(f"{self.path}: outputs {missing} named in its metadata are not in the graph")
-        self.input_name = self.session.get_inputs()[0].name
+        self.input_name = INPUT_NAME
 
     @classmethod
-    def from_file(cls, path: str | Path, device: str | None = None) -> "OnnxEhoiPredictor":
+    def from_file(cls, path: str | Path, device: str | None = None, runtime: str = "onnxruntime") -> "OnnxEhoiPredictor":
         import torch
 
-        return cls(path, device=device, threads=torch.get_num_threads())
+        return cls(path, device=device, threads=torch.get_num_threads(), runtime=runtime)
 
     @property
     def image_size(self) -> tuple[int, int]:
