@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from glovego_data.atomic import atomic_write_json, link_or_copy, staging_dir
+from glovego_data.atomic import atomic_write_json, link_or_copy
 from glovego_data.ehoi_coco import EhoiDataset, load_dataset, save_dataset
 from glovego_data.ehoi_coco.io import companion_path
 from glovego_data.toy_scenes import generate_toy_dataset
@@ -30,27 +30,28 @@ def build_demo_real(bundled: Path, out: Path, *, test: int = DEMO_TEST_FRAMES, v
     return the split's `--keep-split` arguments that pin the generated frames (`keep_<split>.json`
     in `out/`, JSON lists of file names)."""
     sample = load_dataset(bundled / "annotations" / "all.json")
-    with staging_dir(out) as stage:
-        for image in sample.images:
-            link_or_copy(bundled / "images" / image.file_name, stage / "images" / image.file_name)
-        videos = [int(image.video) for image in sample.images if str(image.video).isdigit()]
-        generated_json = generate_toy_dataset(
-            stage, test + val, size=DEMO_TEST_SIZE, seed=seed, synthetic=False, split="generated",
-            first_image_id=max(image.id for image in sample.images) + 1, first_video=max(videos, default=99) + 101,
-        )
-        generated = load_dataset(generated_json)
-        generated_json.unlink()
-        companion_path(generated_json).unlink(missing_ok=True)
-        offset = max(ann.id for ann in sample.annotations)
-        for ann in generated.annotations:
-            ann.id += offset
-            if ann.id_obj is not None and ann.id_obj > 0:
-                ann.id_obj += offset
-        merged = EhoiDataset(images=sample.images + generated.images, categories=sample.categories,
-                             annotations=sample.annotations + generated.annotations, info=sample.info)
-        save_dataset(merged, stage / "annotations" / "all.json")
-        names = [image.file_name for image in generated.images]  # videos of four frames, in order
-        pinned = {"test": names[:test], "val": names[test:]}
-        for split, files in pinned.items():
-            atomic_write_json(stage / f"keep_{split}.json", files)
+    # `out` lies inside the demo's staging folder, which the demo's output plan checked and renames.
+    out.mkdir(parents=True)
+    for image in sample.images:
+        link_or_copy(bundled / "images" / image.file_name, out / "images" / image.file_name)
+    videos = [int(image.video) for image in sample.images if str(image.video).isdigit()]
+    generated_json = generate_toy_dataset(
+        out, test + val, size=DEMO_TEST_SIZE, seed=seed, synthetic=False, split="generated",
+        first_image_id=max(image.id for image in sample.images) + 1, first_video=max(videos, default=99) + 101,
+    )
+    generated = load_dataset(generated_json)
+    generated_json.unlink()
+    companion_path(generated_json).unlink(missing_ok=True)
+    offset = max(ann.id for ann in sample.annotations)
+    for ann in generated.annotations:
+        ann.id += offset
+        if ann.id_obj is not None and ann.id_obj > 0:
+            ann.id_obj += offset
+    merged = EhoiDataset(images=sample.images + generated.images, categories=sample.categories,
+                         annotations=sample.annotations + generated.annotations, info=sample.info)
+    save_dataset(merged, out / "annotations" / "all.json")
+    names = [image.file_name for image in generated.images]  # videos of four frames, in order
+    pinned = {"test": names[:test], "val": names[test:]}
+    for split, files in pinned.items():
+        atomic_write_json(out / f"keep_{split}.json", files)
     return tuple(f"{split}={out / f'keep_{split}.json'}" for split, files in pinned.items() if files)
