@@ -7,6 +7,7 @@ them with info and categories. The bytes equal `ehoi_coco.encode_dataset` of the
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 from pathlib import Path
@@ -20,37 +21,57 @@ def _dumps(obj: Any) -> bytes:
     return json.dumps(obj, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode("utf-8")
 
 
-class _Part:
-    """A comma-separated run of JSON records in a temporary file; `resume` = (length, empty) of a
-    checkpoint, to which the file is cut back."""
+PartMark = tuple[int, bool, str]  # (length, still empty, sha256 of those bytes)
+PART_NAMES = ("images", "annotations", "hands")
 
-    def __init__(self, path: Path, resume: tuple[int, bool] | None = None) -> None:
+
+def part_digest(handle: BinaryIO, length: int) -> "hashlib._Hash":
+    """sha256 of the first `length` bytes of an open part file (fewer when it is shorter)."""
+    digest = hashlib.sha256()
+    handle.seek(0)
+    left = length
+    while left > 0:
+        chunk = handle.read(min(left, 1 << 20))
+        if not chunk:
+            break
+        digest.update(chunk)
+        left -= len(chunk)
+    return digest
+
+
+class _Part:
+    """A comma-separated run of JSON records in a temporary file; `resume` = the mark of a
+    checkpoint (already verified, see `resume.part_matches`), to which the file is cut back."""
+
+    def __init__(self, path: Path, resume: PartMark | None = None) -> None:
         self.path = path
+        self.digest = hashlib.sha256()
         if resume is None:
             self.handle: BinaryIO = open(path, "wb")
             self.empty = True
         else:
-            length, self.empty = resume
+            length, self.empty, _ = resume
             self.handle = open(path, "r+b")
+            self.digest = part_digest(self.handle, length)
             self.handle.truncate(length)
             self.handle.seek(length)
 
     def append(self, record: dict[str, Any]) -> None:
-        if not self.empty:
-            self.handle.write(b",")
-        self.handle.write(_dumps(record))
+        data = _dumps(record) if self.empty else b"," + _dumps(record)
+        self.handle.write(data)
+        self.digest.update(data)
         self.empty = False
 
-    def mark(self) -> tuple[int, bool]:
+    def mark(self) -> PartMark:
         self.handle.flush()
-        return self.handle.tell(), self.empty
+        return self.handle.tell(), self.empty, self.digest.hexdigest()
 
     def close(self) -> None:
         self.handle.close()
 
 
 class IncrementalDatasetWriter:
-    def __init__(self, root: Path, name: str, resume: dict[str, tuple[int, bool]] | None = None) -> None:
+    def __init__(self, root: Path, name: str, resume: dict[str, PartMark] | None = None) -> None:
         """`resume`: the `mark()` of an earlier writer on the same root, to continue from."""
         self.root = root
         self.name = name
@@ -61,7 +82,7 @@ class IncrementalDatasetWriter:
         self.annotations = _Part(self.work / "annotations.part", resume.get("annotations"))
         self.hands = _Part(self.work / "hands.part", resume.get("hands"))
 
-    def mark(self) -> dict[str, tuple[int, bool]]:
+    def mark(self) -> dict[str, PartMark]:
         """Flush, and return what `resume` needs to continue from here."""
         return {"images": self.images.mark(), "annotations": self.annotations.mark(), "hands": self.hands.mark()}
 
