@@ -122,3 +122,42 @@ def test_typer_usage_errors_are_one_red_line(tmp_path: Path, args: list[str], me
     result = cli(*args)
     assert result.exit_code == 2
     assert one_line(result) == message
+
+
+# ----- item 7 / 8: solo2coco writes only boxes validate accepts ----------------------------------
+
+def _solo_with_box(tmp_path: Path, solo_template: Path, origin: list, dimension: list) -> tuple[Path, str]:
+    """The template export with the first 2D box of its first frame replaced; the frame's path."""
+    solo = tmp_path / "solo"
+    shutil.copytree(solo_template, solo)
+    frame = sorted(solo.rglob("step0.frame_data.json"))[0]
+    raw = json.loads(frame.read_text())
+    boxes = next(a for a in raw["captures"][0]["annotations"] if "BoundingBox2D" in a["@type"])
+    boxes["values"][0].update(origin=origin, dimension=dimension)
+    frame.write_text(json.dumps(raw))  # NaN is written as the bare token NaN, as a careless exporter would
+    return solo, frame.relative_to(solo).as_posix()
+
+
+@pytest.mark.parametrize(("origin", "dimension", "kept"), [
+    ([2.0, 3.0], [1e12, 1e12], True),  # overlaps the image: clipped to it
+    ([float("nan"), 3.0], [5.0, 5.0], False),
+    ([5000.0, 3.0], [5.0, 5.0], False),  # off the image
+])
+def test_solo2coco_writes_only_boxes_validate_accepts(tmp_path: Path, solo_template: Path, origin, dimension, kept):
+    solo, _ = _solo_with_box(tmp_path, solo_template, origin, dimension)
+    out = tmp_path / "out"
+    result = cli("solo2coco", solo, out)
+    assert result.exit_code == 0, result.output
+    assert cli("validate", out).exit_code == 0
+    report = json.loads((out / "report.json").read_text())
+    dropped = {k: v["count"] for k, v in report["warnings"].items() if "non-finite" in k or "off the image" in k}
+    assert dropped == ({} if kept else {("non-finite boxes (dropped)" if origin[0] != origin[0]
+                                         else "boxes off the image (dropped)"): 1})
+
+
+def test_solo2coco_strict_refuses_the_frame(tmp_path: Path, solo_template: Path):
+    solo, frame = _solo_with_box(tmp_path, solo_template, [float("nan"), 3.0], [5.0, 5.0])
+    result = cli("solo2coco", solo, tmp_path / "out", "--strict")
+    assert result.exit_code == 1
+    line = one_line(result)
+    assert line.startswith(f"solo2coco: {frame}: instance ") and "box origin [nan, 3.0] dimension [5.0, 5.0] is not finite (--strict)" in line, line
