@@ -78,9 +78,15 @@ def _has_pixel_magnitudes(raw: dict[str, Any]) -> bool:
                and a["magnitude"] > 2 for a in anns)
 
 
-def image_file_problem(root: Path, name: str, size: tuple[int, int] | None) -> str | None:
+END_MARKERS = {"JPEG": b"\xff\xd9", "PNG": b"IEND\xaeB`\x82"}  # what a whole file of each format ends with
+_TAIL_BYTES = 64  # encoders may pad a few bytes after the JPEG end marker
+
+
+def image_file_problem(root: Path, name: str, size: tuple[int, int] | None, *, decode: bool = False) -> str | None:
     """What is wrong with `root/images/name` (None: nothing); with `size` (the JSON's width, height),
-    the header is decoded and compared — header only, so a whole dataset is checked in seconds."""
+    the header is decoded and compared, and a JPEG / PNG must end with its end marker (a cut file
+    keeps a whole header) — header and tail only, so a whole dataset is checked in seconds.
+    `decode` decodes every pixel too (`validate --decode`)."""
     path = root / "images" / name
     if not path.is_file():
         return f"file not found: images/{name}"
@@ -88,19 +94,33 @@ def image_file_problem(root: Path, name: str, size: tuple[int, int] | None) -> s
         return None
     try:
         with PILImage.open(path) as pil:
-            found = pil.size
-    except Exception:
-        return f"cannot decode image: images/{name}"
+            found, kind = pil.size, pil.format
+            if decode:
+                pil.load()
+    except Exception as error:
+        return f"cannot decode image: images/{name}" + (f" ({error})" if decode else "")
     if found != tuple(size):
         return f"file is {found[0]}×{found[1]}, JSON says {size[0]}×{size[1]}"
+    marker = END_MARKERS.get(kind or "")
+    if marker is not None and not _ends_with(path, marker):
+        return f"truncated image: images/{name} has no {kind} end marker (cut short while copying or writing?)"
     return None
+
+
+def _ends_with(path: Path, marker: bytes) -> bool:
+    with open(path, "rb") as handle:
+        handle.seek(0, 2)
+        handle.seek(max(0, handle.tell() - _TAIL_BYTES))
+        tail = handle.read()
+    return marker in tail if marker == END_MARKERS["JPEG"] else tail.endswith(marker)
 
 
 class _FileChecker:
     """Runs rows 2–28 on one parsed file; `root` enables the on-disk rows 10–11."""
 
-    def __init__(self, name: str, raw: dict[str, Any], root: Path | None) -> None:
+    def __init__(self, name: str, raw: dict[str, Any], root: Path | None, *, decode: bool = False) -> None:
         self.name = name
+        self.decode = decode
         self.raw = raw
         self.root = root
         self.foreign = not is_v1(raw.get("info"))
@@ -205,7 +225,7 @@ class _FileChecker:
             self.add("width and height must be positive integers", "image", iid)
         if self.root is None or name is None:
             return
-        problem = image_file_problem(self.root, name, (w, h) if size_ok else None)
+        problem = image_file_problem(self.root, name, (w, h) if size_ok else None, decode=self.decode)
         if problem is not None:
             self.add(problem, "image", iid)
         info = self.raw.get("info")
@@ -335,7 +355,7 @@ class _FileChecker:
             if "bbox_obj" in ann:
                 bbox_obj = ann["bbox_obj"]
                 if not (isinstance(bbox_obj, list) and isinstance(obox, list) and len(bbox_obj) == len(obox) == 4
-                        and all(_is_number(a) and abs(a - b) <= BOX_TOLERANCE for a, b in zip(bbox_obj, obox))):
+                        and all(_is_number(a) and _is_number(b) and abs(a - b) <= BOX_TOLERANCE for a, b in zip(bbox_obj, obox))):
                     add(f"bbox_obj {_fmt(bbox_obj)} differs from the bbox {_fmt(obox)} of annotation {_fmt(id_obj)}")
             if "category_id_obj" in ann and ann["category_id_obj"] != obj.get("category_id"):
                 add(f"category_id_obj {_fmt(ann['category_id_obj'])} differs from category "
@@ -365,8 +385,9 @@ class _FileChecker:
             add(f"dx, dy = ({_fmt(dx)}, {_fmt(dy)}) is not a unit vector (norm {norm:.6g})")
             return
         obox = obj.get("bbox")
-        if bbox is None or image is None or not (isinstance(obox, list) and len(obox) == 4):
-            return
+        if bbox is None or image is None or not (isinstance(obox, list) and len(obox) == 4
+                                                 and all(_is_number(v) for v in obox)):
+            return  # a bad object box is its own annotation's row
         if not (_is_number(image.get("width")) and _is_number(image.get("height"))):
             return
         ex, ey, em = offset_between(bbox, obox, image["width"], image["height"])
@@ -437,13 +458,14 @@ def read_raw(path: Path, name: str) -> tuple[dict[str, Any] | None, list[Violati
     return raw, []
 
 
-def validate_file(path: Path, *, name: str | None = None, root: Path | None = None, check_companion: bool = True) -> list[Violation]:
+def validate_file(path: Path, *, name: str | None = None, root: Path | None = None, check_companion: bool = True,
+                  decode: bool = False) -> list[Violation]:
     """Checklist rows 1–29 for one annotation file. `root` (the dataset root) enables the disk checks."""
     name = name or str(path)
     raw, out = read_raw(path, name)
     if raw is None:
         return out
-    checker = _FileChecker(name, raw, root)
+    checker = _FileChecker(name, raw, root, decode=decode)
     out.extend(checker.run())
     is_companion = path.stem.endswith("_hands")
     if check_companion and not is_companion and root is not None:
@@ -464,26 +486,26 @@ def annotation_files(root: Path) -> list[Path]:
     return sorted(p for p in (root / "annotations").glob("*.json") if not p.stem.endswith("_hands"))
 
 
-def validate_root(root: Path, *, prefix: str = "") -> list[Violation]:
+def validate_root(root: Path, *, prefix: str = "", decode: bool = False) -> list[Violation]:
     """Every `annotations/<split>.json` of a dataset root, with its companion and files on disk."""
     files = annotation_files(root)
     if not files:
         return [Violation(prefix + "annotations", "no annotation files (annotations/*.json)")]
     out: list[Violation] = []
     for path in files:
-        out.extend(validate_file(path, name=prefix + f"annotations/{path.name}", root=root))
+        out.extend(validate_file(path, name=prefix + f"annotations/{path.name}", root=root, decode=decode))
     return out
 
 
-def validate_path(path: str | Path) -> list[Violation]:
+def validate_path(path: str | Path, *, decode: bool = False) -> list[Violation]:
     """Validate an annotation file or a dataset root; sorted violations. Packages (synth/, real/ and
     a MANIFEST) are the split layer's: `glovego_data.split.verify.validate_target`."""
     path = Path(path)
     if path.is_file():
         root = path.parent.parent if path.parent.name == "annotations" else None
-        out = validate_file(path, root=root)
+        out = validate_file(path, root=root, decode=decode)
     elif path.is_dir() and (path / "annotations").is_dir():
-        out = validate_root(path)
+        out = validate_root(path, decode=decode)
     else:
         out = [Violation(str(path), "not an annotation file or a dataset root (annotations/)")]
     return sorted(out, key=Violation.sort_key)
