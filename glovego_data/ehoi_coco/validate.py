@@ -60,6 +60,11 @@ def _fmt(value: Any) -> str:
     return json.dumps(value) if isinstance(value, str) else str(value)
 
 
+def _key(value: Any) -> Any:
+    """A value usable as a dict key: a list or object id (wrong, and reported) becomes its JSON text."""
+    return json.dumps(value, sort_keys=True, default=str) if isinstance(value, (dict, list)) else value
+
+
 def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
@@ -158,10 +163,10 @@ class _FileChecker:
         for img in raw.get("images", []):
             self._image(img)
         self.annotations: dict[Any, dict[str, Any]] = {}
-        ann_ids = Counter(a.get("id") for a in raw.get("annotations", []) if isinstance(a, dict))
+        ann_ids = Counter(_key(a.get("id")) for a in raw.get("annotations", []) if isinstance(a, dict))
         for ann in raw.get("annotations", []):
             if isinstance(ann, dict):
-                self.annotations[ann.get("id")] = ann  # last wins, as the reference's lookup
+                self.annotations[_key(ann.get("id"))] = ann  # last wins, as the reference's lookup
         for ann in raw.get("annotations", []):
             if not isinstance(ann, dict):
                 self.add("every annotation must be a JSON object")
@@ -183,11 +188,11 @@ class _FileChecker:
             self.add(f"info.ehoi.magnitude '{self.magnitude_convention}' is not one of {', '.join(MAGNITUDE_CONVENTIONS)}")
 
     def _categories(self) -> None:
-        ids = [c.get("id") for c in self.categories]
+        ids = [_key(c.get("id")) for c in self.categories]
         self.category_ids = set(ids)
         if not all(_is_int(i) for i in ids) or sorted(ids) != list(range(len(ids))):
             self.add(f"category ids must be 0..{len(ids) - 1} without gaps; found {_fmt(ids)}", warn_if_foreign=True)
-        names = {c.get("id"): str(c.get("name", "")).strip().lower() for c in self.categories}
+        names = {_key(c.get("id")): str(c.get("name", "")).strip().lower() for c in self.categories}
         hand_ids = [i for i, n in names.items() if n == "hand"] or [i for i, n in names.items() if n == "mano"]
         if not hand_ids:
             self.add("no category named 'hand'")
@@ -207,9 +212,9 @@ class _FileChecker:
             self.add("image id must be an integer ≥ 1", "image", iid, warn_if_foreign=True)
         elif not _is_int(iid) or iid < 1:
             self.add("image id must be an integer ≥ 1", "image", iid)
-        if iid in self.images:
+        if _key(iid) in self.images:
             self.add("duplicate image id", "image", iid)
-        self.images[iid] = img
+        self.images[_key(iid)] = img
         name = img.get("file_name")
         reason = outside_reason(name, bare=True)
         if reason is not None:  # the path rule's own words (glovego_data.paths), so every command says the same
@@ -245,13 +250,13 @@ class _FileChecker:
             add("annotation id must be an integer ≥ 1", warn_if_foreign=True)
         elif not _is_int(aid) or aid < 1:
             add("annotation id must be an integer ≥ 1")
-        if ann_ids[aid] > 1:
+        if ann_ids[_key(aid)] > 1:
             add("duplicate annotation id", warn_if_foreign=True)
-        image = self.images.get(ann.get("image_id"))
+        image = self.images.get(_key(ann.get("image_id")))
         if image is None:
             add(f"image_id {_fmt(ann.get('image_id'))} is not in images")
         cat = ann.get("category_id")
-        if cat not in self.category_ids:
+        if _key(cat) not in self.category_ids:
             add(f"category_id {_fmt(cat)} is not in categories")
         W, H = (image.get("width"), image.get("height")) if image else (None, None)
         have_size = _is_number(W) and _is_number(H)
@@ -339,7 +344,7 @@ class _FileChecker:
         id_obj = ann.get("id_obj")
         obj = None
         if "id_obj" in ann and id_obj != -1:
-            target = self.annotations.get(id_obj)
+            target = self.annotations.get(_key(id_obj))
             if target is None:
                 add(f"id_obj {_fmt(id_obj)} is not an annotation in this file")
             elif target.get("category_id") == self.hand_id:
