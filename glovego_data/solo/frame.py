@@ -28,6 +28,7 @@ from glovego_data.paths import outside_reason
 from glovego_data.solo.colors import instance_color
 from glovego_data.solo.contact import band_width, touching_objects
 from glovego_data.solo.depth_outputs import write_depth_files
+from glovego_data.errors import WRITE_FAULTS, with_file_name
 from glovego_data.solo.errors import DatasetError, FrameError
 from glovego_data.solo.mapping import has_glove_token, is_hand_label, lookup_path, side_from_label
 from glovego_data.solo.plan import LABELER_TYPES, ConversionPlan, FolderPlan
@@ -78,7 +79,7 @@ class FrameResult:
     other_labelers: set[tuple[str, str]] = field(default_factory=set)
     template_extras: dict[str, list[str]] = field(default_factory=dict)
     error: FrameError | None = None
-    dataset_error: DatasetError | None = None
+    dataset_error: DatasetError | OSError | None = None  # OSError: a write fault (full / read-only disk)
 
 
 # ----- files --------------------------------------------------------------------------------------
@@ -229,6 +230,11 @@ def convert_frame(ref: FrameRef, plan: ConversionPlan) -> FrameResult:
         result.dataset_error = error
     except FrameError as error:
         result.error = error
+    except OSError as error:
+        if error.errno not in WRITE_FAULTS:
+            result.error = FrameError(ref.rel, ref.rel, f"{type(error).__name__}: {error}")
+        else:  # a full or read-only disk stops the run, naming the file being written
+            result.dataset_error = with_file_name(error, written[-1] if written else plan.stage)
     except Exception as error:  # a bug or an unexpected file problem: still this frame's error
         result.error = FrameError(ref.rel, ref.rel, f"{type(error).__name__}: {error}")
     if result.error is not None or result.dataset_error is not None:

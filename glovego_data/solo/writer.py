@@ -8,6 +8,7 @@ them with info and categories. The bytes equal `ehoi_coco.encode_dataset` of the
 from __future__ import annotations
 
 import hashlib
+from contextlib import suppress
 import json
 import shutil
 from pathlib import Path
@@ -15,6 +16,7 @@ from typing import Any, BinaryIO
 
 from glovego_data.ehoi_coco import Category, Image
 from glovego_data.ehoi_coco.io import category_to_dict, image_to_dict, info_to_dict
+from glovego_data.errors import with_file_name
 
 
 def _dumps(obj: Any) -> bytes:
@@ -58,16 +60,25 @@ class _Part:
 
     def append(self, record: dict[str, Any]) -> None:
         data = _dumps(record) if self.empty else b"," + _dumps(record)
-        self.handle.write(data)
+        try:
+            self.handle.write(data)
+        except OSError as error:  # a buffered write names no file
+            raise with_file_name(error, self.path) from None
         self.digest.update(data)
         self.empty = False
 
     def mark(self) -> PartMark:
-        self.handle.flush()
+        try:
+            self.handle.flush()
+        except OSError as error:
+            raise with_file_name(error, self.path) from None
         return self.handle.tell(), self.empty, self.digest.hexdigest()
 
     def close(self) -> None:
-        self.handle.close()
+        try:
+            self.handle.close()
+        except OSError as error:
+            raise with_file_name(error, self.path) from None
 
 
 class IncrementalDatasetWriter:
@@ -115,7 +126,10 @@ class IncrementalDatasetWriter:
         return main
 
     def close(self) -> None:
-        """Close the part files without finishing; they stay on disk for a resumed run."""
+        """Close the part files without finishing; they stay on disk for a resumed run. Called while
+        another error stops the run: a flush that fails too (a full disk) must not hide that error,
+        and the part it leaves short is caught by the checkpoint's sha256 on resume."""
         for part in (self.images, self.annotations, self.hands):
             if not part.handle.closed:
-                part.close()
+                with suppress(OSError):
+                    part.close()

@@ -329,3 +329,29 @@ def test_a_crafted_onnx_breaking_the_contract_is_one_line(world: World, change, 
     assert result.exit_code == 1
     assert one_line(result) == f"{command}: {weights}: {problem}"
     assert not out.exists()
+
+
+# ----- item 10: a full disk during solo2coco names the file ---------------------------------------
+
+def test_solo2coco_disk_full_names_the_file(tmp_path: Path, solo_template: Path, monkeypatch):
+    """A write fault raised by write()/close() carries no file name (and a worker loses its
+    traceback): it used to be `sequence.0/step0.frame_data.json: OSError: [Errno 28] …`, a frame's
+    fault, or a line naming no file at all."""
+    import errno
+    import os
+
+    import glovego_data.solo.frame as frame
+
+    real = frame.write_depth_files
+
+    def full_disk(*args, **kwargs):
+        real(*args, **kwargs)
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))  # what a buffered PNG write raises
+
+    monkeypatch.setattr(frame, "write_depth_files", full_disk)
+    out = tmp_path / "out"
+    result = cli("solo2coco", solo_template, out)
+    assert result.exit_code == 1
+    line = one_line(result)
+    assert line.startswith(f"solo2coco: {tmp_path / 'out.tmp'}/") and line.endswith(
+        "no space left on the device; free some space and run the same command again"), line
