@@ -355,3 +355,24 @@ def test_solo2coco_disk_full_names_the_file(tmp_path: Path, solo_template: Path,
     line = one_line(result)
     assert line.startswith(f"solo2coco: {tmp_path / 'out.tmp'}/") and line.endswith(
         "no space left on the device; free some space and run the same command again"), line
+
+
+# ----- item 10: the --rename-category suggestion works when followed -----------------------------
+
+def test_split_reference_suggestion_works_when_followed(world: World):
+    import re
+    import shlex
+
+    for path in (world.json, world.json.with_name("train_hands.json")):
+        raw = json.loads(path.read_text())
+        for category in raw["categories"]:
+            if category["name"] in ("oscilloscope", "pliers"):  # two foreign classes, one of them a near-miss
+                category["name"] = category["supercategory"] = {"oscilloscope": "scope box", "pliers": "Pliers"}[category["name"]]
+        path.write_text(json.dumps(raw))
+    argv = ("split", "--synth", world.data, "--synth-json", world.json, "--out", world.root / "pkg", "--layout", "reference")
+    first = one_line(cli(*argv))
+    suggestion = re.search(r"\(e\.g\. (--rename-category .*)\)$", first)
+    assert suggestion is not None, first
+    second = cli(*argv, *shlex.split(suggestion.group(1)))
+    assert "--rename-category" not in second.output and "not among the reference" not in second.output, second.output
+    assert "Traceback" not in second.output
