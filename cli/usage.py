@@ -8,9 +8,17 @@ import sys
 from typing import Any, Sequence
 
 from rich.text import Text
-from typer._click.exceptions import BadParameter, ClickException, NoArgsIsHelpError
-from typer.exceptions import Abort
 from typer.core import TyperGroup
+
+try:  # typer ≥ 0.2x carries its own click
+    from typer._click import exceptions as _click_errors
+    from typer.exceptions import Abort
+except ImportError:  # older typer runs on the click package
+    from click import exceptions as _click_errors
+    from click.exceptions import Abort
+
+BadParameter, ClickException = _click_errors.BadParameter, _click_errors.ClickException
+NoArgsIsHelpError = getattr(_click_errors, "NoArgsIsHelpError", ())  # click < 8.2 prints the help itself
 
 from glovego_cli.errors import stderr
 
