@@ -9,7 +9,6 @@ denied, …) and the errors libraries raise on corrupt files (Pillow, json, safe
 from __future__ import annotations
 
 import errno
-import io
 import json
 import os
 import re

@@ -7,8 +7,10 @@ import json
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+from crafted_onnx import K, crafted_onnx
 from safety_kit import World, cli, one_line
 
 
@@ -53,7 +55,6 @@ def test_viz_predictions_refuses_a_bad_record(world: World, case: str):
 
 def test_viz_predictions_draws_valid_records(world: World):
     from pycocotools import mask as mask_utils
-    import numpy as np
 
     image_id, obj, hand = _ids(world)
     cells = np.zeros((48, 64), dtype=np.uint8)
@@ -192,7 +193,6 @@ def test_string_numbers_in_a_pointed_object_box_are_a_row(world: World, command:
 def _truncate_first_image(world: World, fmt: str) -> tuple[str, int]:
     """The first image re-saved as `fmt` (header intact) and cut to a third; its name and id."""
     from PIL import Image as PILImage
-    import numpy as np
 
     raw = json.loads(world.json.read_text())
     image = raw["images"][0]
@@ -226,7 +226,6 @@ def test_split_and_train_refuse_a_truncated_image(world: World):
 def test_validate_decode_finds_damage_inside_a_whole_file(world: World):
     """A file whose end marker is intact but whose pixel data is cut out: only a full decode sees it."""
     from PIL import Image as PILImage
-    import numpy as np
 
     raw = json.loads(world.json.read_text())
     image = raw["images"][0]
@@ -269,59 +268,24 @@ def test_validate_aggregates_warnings_of_a_plain_coco_file(tmp_path: Path):
 
 # ----- item 8: an ONNX file's outputs are checked against the contract in its metadata ------------
 
-K = 4
-
-
-def _crafted_onnx(path: Path, **changes) -> Path:
-    """A graph carrying GlovEgo metadata whose outputs are constants: the contract's shapes, or `changes`."""
-    import numpy as np
-    import onnx
-    from onnx import TensorProto, helper, numpy_helper
-
-    from glovego_data import __version__
-    from glovego_model.export.metadata import OnnxModelInfo
-    from safety_kit import TOY_CATEGORIES
-
-    hand = len(TOY_CATEGORIES) - 1
-    values = {"scores": np.full((1, K), 0.9, np.float32), "labels": np.array([[hand, 0, 1, 2]], np.int64),
-              "query_index": np.arange(K, dtype=np.int64)[None], "boxes": np.tile(np.float32([4, 4, 20, 20]), (1, K, 1)),
-              "side_prob": np.full((1, K), 0.8, np.float32), "contact_prob": np.full((1, K), 0.2, np.float32),
-              "glove_prob": np.full((1, K), 0.3, np.float32), "offsets": np.zeros((1, K, 2), np.float32),
-              "keypoints": np.full((1, K, 21, 3), 10.0, np.float32)}
-    values.update(changes)
-    nodes = [helper.make_node("Constant", [], [name], value=numpy_helper.from_array(v, name)) for name, v in values.items()]
-    outputs = [helper.make_tensor_value_info(name, helper.np_dtype_to_tensor_dtype(v.dtype), list(v.shape))
-               for name, v in values.items()]
-    pixels = helper.make_tensor_value_info("pixel_values", TensorProto.FLOAT, [1, 3, 64, 64])
-    model = helper.make_model(helper.make_graph(nodes, "crafted", [pixels], outputs),
-                              opset_imports=[helper.make_opsetid("", 17)])
-    model.ir_version = 8
-    info = OnnxModelInfo(categories=list(TOY_CATEGORIES), image_size=(64, 64), max_detections=K, min_score=0.05,
-                         outputs=list(values), batch=1, fp16=False, opset=17, arch="rt_detr_v2",
-                         glovego_version=__version__, ehoi={})
-    helper.set_model_props(model, info.to_props())
-    onnx.save(model, path)
-    return path
-
-
 def test_a_crafted_onnx_meeting_the_contract_runs(world: World):
-    weights = _crafted_onnx(world.root / "ok.onnx")
+    weights = crafted_onnx(world.root / "ok.onnx")
     result = cli("infer", "--weights", weights, world.json, "--out", world.root / "o", "--device", "cpu")
     assert result.exit_code == 0, result.output
 
 
 @pytest.mark.parametrize(("change", "problem"), [
-    ({"labels": __import__("numpy").array([[999, 0, 1, 2]])},
+    ({"labels": np.array([[999, 0, 1, 2]])},
      "output 'labels' holds class 999, outside the 20 categories of its metadata (0–19)"),
-    ({"boxes": __import__("numpy").full((1, K, 4), float("nan"), "float32")}, "output 'boxes' holds NaN or infinite values"),
-    ({"boxes": __import__("numpy").zeros((1, K, 3), "float32")},
+    ({"boxes": np.full((1, K, 4), float("nan"), "float32")}, "output 'boxes' holds NaN or infinite values"),
+    ({"boxes": np.zeros((1, K, 3), "float32")},
      f"output 'boxes' has shape [3, {K}, 3]; its metadata's contract (docs/export.md) says [3, {K}, 4]"),
-    ({"scores": __import__("numpy").full((1, K), 7.0, "float32")},
+    ({"scores": np.full((1, K), 7.0, "float32")},
      "output 'scores' holds values outside [0, 1] (or NaN); it must be a probability"),
 ])
 @pytest.mark.parametrize("command", ["infer", "eval"])
 def test_a_crafted_onnx_breaking_the_contract_is_one_line(world: World, change, problem, command: str):
-    weights = _crafted_onnx(world.root / "bad.onnx", **change)
+    weights = crafted_onnx(world.root / "bad.onnx", **change)
     out = world.root / "o"
     argv = ("infer", "--weights", weights, world.json, "--out", out, "--device", "cpu") if command == "infer" else \
         ("eval", "--gt", world.json, "--weights", weights, "--out", out, "--device", "cpu")

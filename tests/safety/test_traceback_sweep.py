@@ -14,7 +14,7 @@ from typing import Callable
 import pytest
 
 from safety_kit import cli, one_line
-from test_entry_checks import _crafted_onnx
+from crafted_onnx import crafted_onnx
 
 Hostile = Callable[[dict], None]  # edits a parsed EHOI-COCO file in place
 
@@ -88,8 +88,8 @@ def bad_models(tmp_path_factory, tiny_detector: Path) -> dict[str, Path]:
     import numpy as np
 
     return {"pickle": pickle, "cut pickle": cut,
-            "onnx labels 999": _crafted_onnx(base / "labels.onnx", labels=np.array([[999, 0, 1, 2]])),
-            "onnx nan boxes": _crafted_onnx(base / "nan.onnx", boxes=np.full((1, 4, 4), np.nan, np.float32))}
+            "onnx labels 999": crafted_onnx(base / "labels.onnx", labels=np.array([[999, 0, 1, 2]])),
+            "onnx nan boxes": crafted_onnx(base / "nan.onnx", boxes=np.full((1, 4, 4), np.nan, np.float32))}
 
 
 def _check(result, *names: str) -> None:
