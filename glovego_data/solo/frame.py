@@ -22,13 +22,13 @@ from glovego_data._cv2 import cv2
 from glovego_data.ehoi_coco import Annotation, box_centre
 from glovego_data.ehoi_coco.geometry import clip_box
 from glovego_data.ehoi_coco.io import annotation_to_dict
+from glovego_data.errors import WRITE_FAULTS, with_file_name
 from glovego_data.exr import read_depth
 from glovego_data.masks import mask_to_polygons, mask_to_rle
 from glovego_data.paths import outside_reason
 from glovego_data.solo.colors import instance_color
 from glovego_data.solo.contact import band_width, touching_objects
 from glovego_data.solo.depth_outputs import write_depth_files
-from glovego_data.errors import WRITE_FAULTS, with_file_name
 from glovego_data.solo.errors import DatasetError, FrameError
 from glovego_data.solo.mapping import has_glove_token, is_hand_label, lookup_path, side_from_label
 from glovego_data.solo.plan import LABELER_TYPES, ConversionPlan, FolderPlan
