@@ -340,3 +340,12 @@ def test_split_reference_suggestion_works_when_followed(world: World):
     second = cli(*argv, *shlex.split(suggestion.group(1)))
     assert "--rename-category" not in second.output and "not among the reference" not in second.output, second.output
     assert "Traceback" not in second.output
+
+
+def test_ground_truth_viz_draws_a_huge_box_clipped(world: World):
+    """A finite 1e300 box (the loader takes it; validate reports it) made OpenCV raise; it is drawn clipped."""
+    raw = json.loads(world.json.read_text())
+    raw["annotations"][0]["bbox"] = [1e300, 1e300, 1e300, 1e300]
+    world.json.write_text(json.dumps(raw))
+    result = cli("viz", world.json, "--out", world.root / "o")
+    assert result.exit_code == 0, result.output
