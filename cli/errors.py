@@ -9,7 +9,6 @@ denied, …) and the errors libraries raise on corrupt files (Pillow, json, safe
 from __future__ import annotations
 
 import errno
-import io
 import json
 import os
 import re
@@ -24,7 +23,7 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
-from glovego_data.errors import GlovegoError, Interrupted
+from glovego_data.errors import WRITE_FAULTS, GlovegoError, Interrupted, open_file_in_traceback
 
 T = TypeVar("T")
 
@@ -45,7 +44,6 @@ _HINTS = {
 _FILE_VARIABLES = ("filename", "fname", "file_path", "checkpoint_file", "resolved_archive_file", "json_path",
                    "path", "file", "fp", "source", "src")
 
-_WRITE_FAULTS = (errno.ENOSPC, errno.EDQUOT, errno.EROFS)
 
 
 def _corrupt_file_errors() -> tuple[type[BaseException], ...]:
@@ -69,17 +67,6 @@ def _frames_innermost_first(tb: TracebackType | None) -> list:
     return frames[::-1]
 
 
-def _open_file_in_traceback(tb: TracebackType | None) -> str | None:
-    """The file a failed write was writing: a writable file object in the innermost frame holding one."""
-    for frame in _frames_innermost_first(tb):
-        for value in frame.f_locals.values():
-            if isinstance(value, io.IOBase) and any(c in getattr(value, "mode", "") for c in "wax+"):
-                name = getattr(value, "name", None)
-                if isinstance(name, (str, os.PathLike)):
-                    return os.fsdecode(name)
-    return None
-
-
 def _file_in_traceback(tb: TracebackType | None, *, must_exist: bool = True) -> str | None:
     """The file the innermost frame names in a file-path variable (an existing file unless told)."""
     for frame in _frames_innermost_first(tb):
@@ -100,14 +87,14 @@ def describe_os_error(error: OSError) -> str:
         name = _file_in_traceback(error.__traceback__)
         text = str(error)
         return f"{name}: {text}" if name is not None and name not in text else text
-    if error.filename2 is not None and code in _WRITE_FAULTS:
+    if error.filename2 is not None and code in WRITE_FAULTS:
         name = os.fsdecode(error.filename2)  # the destination is where the fault is
     elif error.filename2 is not None:
         name = f"{os.fsdecode(error.filename)} → {os.fsdecode(error.filename2)}"
     elif error.filename is not None:
         name = os.fsdecode(error.filename)
     else:
-        name = _open_file_in_traceback(error.__traceback__)
+        name = open_file_in_traceback(error.__traceback__)
     return f"{name}: {reason}" if name else reason
 
 

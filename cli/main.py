@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import typer
 
+from glovego_cli.usage import OneLineGroup
 from glovego_data import __version__
 
 app = typer.Typer(
     name="glovego",
+    cls=OneLineGroup,
     no_args_is_help=True,
     rich_markup_mode="rich",
     add_completion=False,

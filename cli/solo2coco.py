@@ -35,6 +35,7 @@ def solo2coco(
     name: str = typer.Option("all", "--name", help="Annotation file name: annotations/<name>.json and <name>_hands.json."),
     depth_range: Optional[float] = typer.Option(None, "--depth-range", help="Metres mapped to 255 in depth_maps/ (default 5.0, or \\[depth] range_m)."),
     restart: bool = typer.Option(False, "--restart", help="Start over instead of resuming an interrupted run (OUT_DIR.tmp/)."),
+    strict: bool = typer.Option(False, "--strict", help="A box that is not finite or lies off the image fails its frame (see --skip-bad) instead of being dropped and counted."),
 ) -> None:
     """Convert a Unity Perception SOLO export into an EHOI-COCO dataset.
 
@@ -50,7 +51,7 @@ def solo2coco(
         with rich_progress(console) as progress:
             return run_solo2coco(
                 solo_dir, out_dir, mapping_file=mapping, workers=workers, skip_bad=skip_bad,
-                mask_format=mask_format, name=name, depth_range=depth_range, restart=restart,
+                mask_format=mask_format, name=name, depth_range=depth_range, restart=restart, strict=strict,
                 progress=progress,
             )
 

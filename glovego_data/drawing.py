@@ -106,8 +106,11 @@ def _label(record: Mapping[str, Any], names: Mapping[int, str], hand_id: int) ->
     return " · ".join(parts) + tail
 
 
+DRAW_LIMIT = 1 << 24  # pixels: OpenCV takes 32-bit points; a huge (finite) box is drawn clipped to this
+
+
 def _ipt(x: float, y: float) -> tuple[int, int]:
-    return int(round(x)), int(round(y))
+    return int(round(min(max(x, -DRAW_LIMIT), DRAW_LIMIT))), int(round(min(max(y, -DRAW_LIMIT), DRAW_LIMIT)))
 
 
 Box = tuple[int, int, int, int]

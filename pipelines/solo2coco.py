@@ -22,6 +22,7 @@ def run_solo2coco(
     name: str = "all",
     depth_range: float | None = None,
     restart: bool = False,
+    strict: bool = False,
     progress: Progress = no_progress,
 ) -> ConversionReport:
     """Load the mapping (its errors come before any frame is read), then convert (resuming an
@@ -29,5 +30,5 @@ def run_solo2coco(
     outputs = OutputPlan("solo2coco", [solo_dir, mapping_file]).resumable("OUT_DIR", out_dir).check()
     mapping = load_mapping(mapping_file, depth_range_m=depth_range)
     options = ConvertOptions(mapping=mapping, workers=workers, skip_bad=skip_bad, mask_format=mask_format, name=name,
-                             restart=restart)
+                             restart=restart, strict=strict)
     return convert_solo(solo_dir, out_dir, options, progress=progress, open_stage=outputs.stager("OUT_DIR"))

@@ -2,11 +2,43 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from glovego_data.ehoi_coco.validate import Violation
 from glovego_data.split.verify import validate_target
+
+EXAMPLES = 3  # record ids named per group of warnings
+
+# Values inside a message (numbers, lists, JSON strings): two warnings that differ only in these are one kind.
+_VALUES = re.compile(r'"(?:[^"\\]|\\.)*"|\[[^\]]*\]|(?<![\w.])-?\d+(?:\.\d+)?(?:e[-+]?\d+)?(?![\w.])')
+
+
+@dataclass(frozen=True)
+class WarningGroup:
+    """Warnings of one kind in one file: printed as one line with a count and the first ids."""
+
+    file: str
+    kind: str  # the message with its values replaced by "…"
+    first: Violation
+    count: int
+    where: tuple[Any, ...]  # the first EXAMPLES `kind record_id` places
+
+    def __str__(self) -> str:
+        if self.count == 1:
+            return str(self.first)
+        return f"{self.first} — {self.count} times of this kind (first: {', '.join(str(w) for w in self.where)})"
+
+
+def group_warnings(warnings: list[Violation]) -> list[WarningGroup]:
+    """One group per (file, kind of message), in order of first appearance."""
+    groups: dict[tuple[str, str], list[Violation]] = {}
+    for warning in warnings:
+        groups.setdefault((warning.file, _VALUES.sub("…", warning.message)), []).append(warning)
+    return [WarningGroup(file, kind, found[0], len(found), tuple(v.where or "file" for v in found[:EXAMPLES]))
+            for (file, kind), found in groups.items()]
 
 
 @dataclass
@@ -26,5 +58,5 @@ class ValidationResult:
         return not self.errors
 
 
-def run_validate(target: Path) -> ValidationResult:
-    return ValidationResult(validate_target(target))
+def run_validate(target: Path, *, decode: bool = False) -> ValidationResult:
+    return ValidationResult(validate_target(target, decode=decode))

@@ -16,6 +16,7 @@ from glovego_data.ehoi_coco import EhoiDataset, find_hand_category, load_dataset
 from glovego_data.errors import GlovegoError
 from glovego_data.outputs import OutputPlan
 from glovego_data.progress import Progress, no_progress
+from glovego_model.evaluation.predictions import check_drawable_records
 from glovego_pipelines.media import VideoOut, dataset_image, images_dir_of, media_jobs, save_picture
 
 JPEG_QUALITY = 92
@@ -44,6 +45,14 @@ def annotation_files(target: Path) -> list[Path]:
     return files
 
 
+def _refuse_unknown_images(path: Path, dataset: EhoiDataset) -> None:
+    """An annotation of no image would never be drawn: refused as `validate` reports it."""
+    images = dataset.image_by_id()
+    for ann in dataset.annotations:
+        if ann.image_id not in images:
+            raise GlovegoError(f"{path}: annotation {ann.id}: image_id {ann.image_id!r} is not in images")
+
+
 def pick_images(dataset: EhoiDataset, n: int) -> list:
     """`n` images evenly spread over the file's images in id order (all when n ≥ their number)."""
     images = sorted(dataset.images, key=lambda im: str(im.id) if isinstance(im.id, str) else f"{im.id:020d}")
@@ -62,6 +71,7 @@ def run_viz(target: Path, out: Path, n: int = 20, *, overwrite: bool = False,
     for path, dataset in datasets:  # every file is checked before any picture is drawn
         if find_hand_category(dataset.categories) is None:
             raise GlovegoError(f"{path}: no category named 'hand'")
+        _refuse_unknown_images(path, dataset)
     plan = OutputPlan("viz", [target, *(images_dir_of(path) for path in files)], overwrite=overwrite)
     plan.folder("--out", out).check()
     report = VizReport(out=out)
@@ -109,6 +119,7 @@ def run_viz_predictions(predictions: Path, inputs: list[Path], out: Path, *, thr
         raise GlovegoError(f"{predictions}: not a predictions file (a JSON list of records with image_id)")
     drawing = _drawing_info(predictions, inputs)
     names, hand_id = drawing["names"], drawing["hand_category_id"]
+    check_drawable_records(records, names, hand_id, str(predictions))
     threshold = drawing["threshold"] if threshold is None else threshold
     by_image: dict[Any, list[dict[str, Any]]] = defaultdict(list)
     for record in records:

@@ -60,6 +60,11 @@ def _fmt(value: Any) -> str:
     return json.dumps(value) if isinstance(value, str) else str(value)
 
 
+def _key(value: Any) -> Any:
+    """A value usable as a dict key: a list or object id (wrong, and reported) becomes its JSON text."""
+    return json.dumps(value, sort_keys=True, default=str) if isinstance(value, (dict, list)) else value
+
+
 def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
@@ -78,9 +83,15 @@ def _has_pixel_magnitudes(raw: dict[str, Any]) -> bool:
                and a["magnitude"] > 2 for a in anns)
 
 
-def image_file_problem(root: Path, name: str, size: tuple[int, int] | None) -> str | None:
+END_MARKERS = {"JPEG": b"\xff\xd9", "PNG": b"IEND\xaeB`\x82"}  # what a whole file of each format ends with
+_TAIL_BYTES = 64  # how far before the end the marker may sit
+
+
+def image_file_problem(root: Path, name: str, size: tuple[int, int] | None, *, decode: bool = False) -> str | None:
     """What is wrong with `root/images/name` (None: nothing); with `size` (the JSON's width, height),
-    the header is decoded and compared — header only, so a whole dataset is checked in seconds."""
+    the header is decoded and compared, and a JPEG / PNG must end with its end marker (a cut file
+    keeps a whole header) — header and tail only, so a whole dataset is checked in seconds.
+    `decode` decodes every pixel too (`validate --decode`)."""
     path = root / "images" / name
     if not path.is_file():
         return f"file not found: images/{name}"
@@ -88,19 +99,33 @@ def image_file_problem(root: Path, name: str, size: tuple[int, int] | None) -> s
         return None
     try:
         with PILImage.open(path) as pil:
-            found = pil.size
-    except Exception:
-        return f"cannot decode image: images/{name}"
+            found, kind = pil.size, pil.format
+            if decode:
+                pil.load()
+    except Exception as error:
+        return f"cannot decode image: images/{name}" + (f" ({error})" if decode else "")
     if found != tuple(size):
         return f"file is {found[0]}×{found[1]}, JSON says {size[0]}×{size[1]}"
+    marker = END_MARKERS.get(kind or "")
+    if marker is not None and not _ends_with(path, marker):
+        return f"truncated image: images/{name} has no {kind} end marker (cut short while copying or writing?)"
     return None
+
+
+def _ends_with(path: Path, marker: bytes) -> bool:
+    """The marker is among the last bytes: some writers pad or append a little after it."""
+    with open(path, "rb") as handle:
+        handle.seek(0, 2)
+        handle.seek(max(0, handle.tell() - _TAIL_BYTES))
+        return marker in handle.read()
 
 
 class _FileChecker:
     """Runs rows 2–28 on one parsed file; `root` enables the on-disk rows 10–11."""
 
-    def __init__(self, name: str, raw: dict[str, Any], root: Path | None) -> None:
+    def __init__(self, name: str, raw: dict[str, Any], root: Path | None, *, decode: bool = False) -> None:
         self.name = name
+        self.decode = decode
         self.raw = raw
         self.root = root
         self.foreign = not is_v1(raw.get("info"))
@@ -138,10 +163,10 @@ class _FileChecker:
         for img in raw.get("images", []):
             self._image(img)
         self.annotations: dict[Any, dict[str, Any]] = {}
-        ann_ids = Counter(a.get("id") for a in raw.get("annotations", []) if isinstance(a, dict))
+        ann_ids = Counter(_key(a.get("id")) for a in raw.get("annotations", []) if isinstance(a, dict))
         for ann in raw.get("annotations", []):
             if isinstance(ann, dict):
-                self.annotations[ann.get("id")] = ann  # last wins, as the reference's lookup
+                self.annotations[_key(ann.get("id"))] = ann  # last wins, as the reference's lookup
         for ann in raw.get("annotations", []):
             if not isinstance(ann, dict):
                 self.add("every annotation must be a JSON object")
@@ -163,11 +188,11 @@ class _FileChecker:
             self.add(f"info.ehoi.magnitude '{self.magnitude_convention}' is not one of {', '.join(MAGNITUDE_CONVENTIONS)}")
 
     def _categories(self) -> None:
-        ids = [c.get("id") for c in self.categories]
+        ids = [_key(c.get("id")) for c in self.categories]
         self.category_ids = set(ids)
         if not all(_is_int(i) for i in ids) or sorted(ids) != list(range(len(ids))):
             self.add(f"category ids must be 0..{len(ids) - 1} without gaps; found {_fmt(ids)}", warn_if_foreign=True)
-        names = {c.get("id"): str(c.get("name", "")).strip().lower() for c in self.categories}
+        names = {_key(c.get("id")): str(c.get("name", "")).strip().lower() for c in self.categories}
         hand_ids = [i for i, n in names.items() if n == "hand"] or [i for i, n in names.items() if n == "mano"]
         if not hand_ids:
             self.add("no category named 'hand'")
@@ -187,9 +212,9 @@ class _FileChecker:
             self.add("image id must be an integer ≥ 1", "image", iid, warn_if_foreign=True)
         elif not _is_int(iid) or iid < 1:
             self.add("image id must be an integer ≥ 1", "image", iid)
-        if iid in self.images:
+        if _key(iid) in self.images:
             self.add("duplicate image id", "image", iid)
-        self.images[iid] = img
+        self.images[_key(iid)] = img
         name = img.get("file_name")
         reason = outside_reason(name, bare=True)
         if reason is not None:  # the path rule's own words (glovego_data.paths), so every command says the same
@@ -205,7 +230,7 @@ class _FileChecker:
             self.add("width and height must be positive integers", "image", iid)
         if self.root is None or name is None:
             return
-        problem = image_file_problem(self.root, name, (w, h) if size_ok else None)
+        problem = image_file_problem(self.root, name, (w, h) if size_ok else None, decode=self.decode)
         if problem is not None:
             self.add(problem, "image", iid)
         info = self.raw.get("info")
@@ -225,13 +250,13 @@ class _FileChecker:
             add("annotation id must be an integer ≥ 1", warn_if_foreign=True)
         elif not _is_int(aid) or aid < 1:
             add("annotation id must be an integer ≥ 1")
-        if ann_ids[aid] > 1:
+        if ann_ids[_key(aid)] > 1:
             add("duplicate annotation id", warn_if_foreign=True)
-        image = self.images.get(ann.get("image_id"))
+        image = self.images.get(_key(ann.get("image_id")))
         if image is None:
             add(f"image_id {_fmt(ann.get('image_id'))} is not in images")
         cat = ann.get("category_id")
-        if cat not in self.category_ids:
+        if _key(cat) not in self.category_ids:
             add(f"category_id {_fmt(cat)} is not in categories")
         W, H = (image.get("width"), image.get("height")) if image else (None, None)
         have_size = _is_number(W) and _is_number(H)
@@ -319,7 +344,7 @@ class _FileChecker:
         id_obj = ann.get("id_obj")
         obj = None
         if "id_obj" in ann and id_obj != -1:
-            target = self.annotations.get(id_obj)
+            target = self.annotations.get(_key(id_obj))
             if target is None:
                 add(f"id_obj {_fmt(id_obj)} is not an annotation in this file")
             elif target.get("category_id") == self.hand_id:
@@ -335,7 +360,7 @@ class _FileChecker:
             if "bbox_obj" in ann:
                 bbox_obj = ann["bbox_obj"]
                 if not (isinstance(bbox_obj, list) and isinstance(obox, list) and len(bbox_obj) == len(obox) == 4
-                        and all(_is_number(a) and abs(a - b) <= BOX_TOLERANCE for a, b in zip(bbox_obj, obox))):
+                        and all(_is_number(a) and _is_number(b) and abs(a - b) <= BOX_TOLERANCE for a, b in zip(bbox_obj, obox))):
                     add(f"bbox_obj {_fmt(bbox_obj)} differs from the bbox {_fmt(obox)} of annotation {_fmt(id_obj)}")
             if "category_id_obj" in ann and ann["category_id_obj"] != obj.get("category_id"):
                 add(f"category_id_obj {_fmt(ann['category_id_obj'])} differs from category "
@@ -365,8 +390,9 @@ class _FileChecker:
             add(f"dx, dy = ({_fmt(dx)}, {_fmt(dy)}) is not a unit vector (norm {norm:.6g})")
             return
         obox = obj.get("bbox")
-        if bbox is None or image is None or not (isinstance(obox, list) and len(obox) == 4):
-            return
+        if bbox is None or image is None or not (isinstance(obox, list) and len(obox) == 4
+                                                 and all(_is_number(v) for v in obox)):
+            return  # a bad object box is its own annotation's row
         if not (_is_number(image.get("width")) and _is_number(image.get("height"))):
             return
         ex, ey, em = offset_between(bbox, obox, image["width"], image["height"])
@@ -437,13 +463,14 @@ def read_raw(path: Path, name: str) -> tuple[dict[str, Any] | None, list[Violati
     return raw, []
 
 
-def validate_file(path: Path, *, name: str | None = None, root: Path | None = None, check_companion: bool = True) -> list[Violation]:
+def validate_file(path: Path, *, name: str | None = None, root: Path | None = None, check_companion: bool = True,
+                  decode: bool = False) -> list[Violation]:
     """Checklist rows 1–29 for one annotation file. `root` (the dataset root) enables the disk checks."""
     name = name or str(path)
     raw, out = read_raw(path, name)
     if raw is None:
         return out
-    checker = _FileChecker(name, raw, root)
+    checker = _FileChecker(name, raw, root, decode=decode)
     out.extend(checker.run())
     is_companion = path.stem.endswith("_hands")
     if check_companion and not is_companion and root is not None:
@@ -464,26 +491,26 @@ def annotation_files(root: Path) -> list[Path]:
     return sorted(p for p in (root / "annotations").glob("*.json") if not p.stem.endswith("_hands"))
 
 
-def validate_root(root: Path, *, prefix: str = "") -> list[Violation]:
+def validate_root(root: Path, *, prefix: str = "", decode: bool = False) -> list[Violation]:
     """Every `annotations/<split>.json` of a dataset root, with its companion and files on disk."""
     files = annotation_files(root)
     if not files:
         return [Violation(prefix + "annotations", "no annotation files (annotations/*.json)")]
     out: list[Violation] = []
     for path in files:
-        out.extend(validate_file(path, name=prefix + f"annotations/{path.name}", root=root))
+        out.extend(validate_file(path, name=prefix + f"annotations/{path.name}", root=root, decode=decode))
     return out
 
 
-def validate_path(path: str | Path) -> list[Violation]:
+def validate_path(path: str | Path, *, decode: bool = False) -> list[Violation]:
     """Validate an annotation file or a dataset root; sorted violations. Packages (synth/, real/ and
     a MANIFEST) are the split layer's: `glovego_data.split.verify.validate_target`."""
     path = Path(path)
     if path.is_file():
         root = path.parent.parent if path.parent.name == "annotations" else None
-        out = validate_file(path, root=root)
+        out = validate_file(path, root=root, decode=decode)
     elif path.is_dir() and (path / "annotations").is_dir():
-        out = validate_root(path)
+        out = validate_root(path, decode=decode)
     else:
         out = [Violation(str(path), "not an annotation file or a dataset root (annotations/)")]
     return sorted(out, key=Violation.sort_key)

@@ -47,10 +47,12 @@ class ConvertOptions:
     chunk_size: int = 0  # 0 = chosen from the dataset size
     restart: bool = False  # ignore a checkpoint an interrupted run left
     checkpoint_seconds: float = 10.0  # wall time between checkpoints
+    strict: bool = False  # a non-finite box, or one off the image, fails its frame instead of being dropped
 
     def output_options(self) -> dict[str, object]:
         """What shapes the output bytes (a checkpoint made with others cannot be resumed)."""
-        return {"mapping": self.mapping, "skip_bad": self.skip_bad, "mask_format": self.mask_format, "name": self.name}
+        return {"mapping": self.mapping, "skip_bad": self.skip_bad, "mask_format": self.mask_format, "name": self.name,
+                "strict": self.strict}
 
 
 # ----- workers -----------------------------------------------------------------------------------
@@ -219,7 +221,8 @@ def convert_solo(
         open_stage = partial(staging_dir, out_dir, replace=out_dir.exists(), command="solo2coco")
     with open_stage(reuse=previous is not None, keep_on_error=lambda: kept > 0) as stage:
         setup = Tally()
-        plan = build_plan(solo_dir, stage, folders, refs, options.mapping, options.mask_format, setup)
+        plan = build_plan(solo_dir, stage, folders, refs, options.mapping, options.mask_format, setup,
+                          strict=options.strict)
         if previous is None:
             report = ConversionReport(solo_dir=str(solo_dir), out_dir=str(out_dir), frames_found=len(refs))
             report.warnings.merge(setup)

@@ -20,7 +20,9 @@ from scipy import ndimage
 
 from glovego_data._cv2 import cv2
 from glovego_data.ehoi_coco import Annotation, box_centre
+from glovego_data.ehoi_coco.geometry import clip_box
 from glovego_data.ehoi_coco.io import annotation_to_dict
+from glovego_data.errors import WRITE_FAULTS, with_file_name
 from glovego_data.exr import read_depth
 from glovego_data.masks import mask_to_polygons, mask_to_rle
 from glovego_data.paths import outside_reason
@@ -77,7 +79,7 @@ class FrameResult:
     other_labelers: set[tuple[str, str]] = field(default_factory=set)
     template_extras: dict[str, list[str]] = field(default_factory=dict)
     error: FrameError | None = None
-    dataset_error: DatasetError | None = None
+    dataset_error: DatasetError | OSError | None = None  # OSError: a write fault (full / read-only disk)
 
 
 # ----- files --------------------------------------------------------------------------------------
@@ -228,6 +230,11 @@ def convert_frame(ref: FrameRef, plan: ConversionPlan) -> FrameResult:
         result.dataset_error = error
     except FrameError as error:
         result.error = error
+    except OSError as error:
+        if error.errno not in WRITE_FAULTS:
+            result.error = FrameError(ref.rel, ref.rel, f"{type(error).__name__}: {error}")
+        else:  # a full or read-only disk stops the run, naming the file being written
+            result.dataset_error = with_file_name(error, written[-1] if written else plan.stage)
     except Exception as error:  # a bug or an unexpected file problem: still this frame's error
         result.error = FrameError(ref.rel, ref.rel, f"{type(error).__name__}: {error}")
     if result.error is not None or result.dataset_error is not None:
@@ -359,6 +366,13 @@ def _convert_capture(
     )
 
 
+def _box_on_image(box: Any, width: int, height: int) -> bool:
+    """Finite and overlapping the image by a positive area: what `validate` can accept once clipped."""
+    values = (box.x, box.y, box.w, box.h)
+    return all(map(math.isfinite, values)) and box.x < width and box.y < height and box.x + box.w > 0 \
+        and box.y + box.h > 0
+
+
 def _build_instances(
     ref: FrameRef,
     plan: ConversionPlan,
@@ -385,6 +399,14 @@ def _build_instances(
         if box is not None and (box.w <= 0 or box.h <= 0):
             result.tally.add("zero-size boxes (dropped)", ref.rel)
             continue
+        if box is not None and not _box_on_image(box, width, height):
+            finite = all(map(math.isfinite, (box.x, box.y, box.w, box.h)))
+            if plan.strict:
+                where = "is not finite" if not finite else f"is off the {width}×{height} image"
+                raise FrameError(ref.rel, ref.rel, f"instance {iid}: box origin [{box.x}, {box.y}] dimension "
+                                                   f"[{box.w}, {box.h}] {where} (--strict)")
+            result.tally.add("non-finite boxes (dropped)" if not finite else "boxes off the image (dropped)", ref.rel)
+            continue
         if box is None and mask_slice is None:
             result.tally.add("instances with no box and 0 mask pixels (dropped)", ref.rel)
             continue
@@ -396,7 +418,7 @@ def _build_instances(
             result.tally.add("labels outside the category set (instances skipped)", f"{ref.rel}: {name}")
             continue
         if box is not None:
-            bbox = [box.x, box.y, box.w, box.h]
+            bbox = clip_box([box.x, box.y, box.w, box.h], width, height)
         else:
             rows, cols = mask_slice
             bbox = [float(cols.start), float(rows.start), float(cols.stop - cols.start), float(rows.stop - rows.start)]

@@ -45,6 +45,7 @@ class ConversionPlan:
     category_ids: dict[str, int]  # lower-cased category name → id
     glove_by_label: bool
     templates: dict[str, KeypointTemplate]
+    strict: bool = False  # a box validate would refuse fails its frame instead of being dropped
     _template_maps: dict[str, TemplateMap] = field(default_factory=dict, repr=False)
 
     @property
@@ -125,7 +126,8 @@ def _category_list(object_labels: list[str], mapping: Mapping) -> tuple[list[Cat
 
 
 def build_plan(
-    root: Path, stage: Path, folders: list[SoloFolder], refs: list[FrameRef], mapping: Mapping, mask_format: str, tally: Tally
+    root: Path, stage: Path, folders: list[SoloFolder], refs: list[FrameRef], mapping: Mapping, mask_format: str, tally: Tally,
+    *, strict: bool = False,
 ) -> ConversionPlan:
     folder_plans: dict[str, FolderPlan] = {}
     labels: set[str] = set()
@@ -165,6 +167,7 @@ def build_plan(
         category_ids={c.name.lower(): c.id for c in categories if c.name != "hand"},
         glove_by_label=any(has_glove_token(n) for n in hand_labels),
         templates=templates,
+        strict=strict,
     )
     if mapping.keypoint_template:
         plan.template_map(mapping.keypoint_template)  # a named template fails before any frame is read

@@ -2,8 +2,9 @@
 of everything written for the frames before it.
 
 A checkpoint is taken between frames, so it always describes whole frames: the part files'
-lengths, the id counters and the report so far. Resuming truncates the part files to those lengths
-and converts the remaining frames; the output bytes equal an uninterrupted run's. The checkpoint
+lengths and sha256, the id counters and the report so far. Resuming verifies each part against its
+length and sha256 (else it starts over), truncates the part files to those lengths and converts the
+remaining frames; the output bytes equal an uninterrupted run's. The checkpoint
 is only used for the same frames with the same output options (its key), and when the frame files
 it covers are unchanged (name, size, time): a frame after it may have been fixed since.
 
@@ -24,6 +25,7 @@ from glovego_data import __version__
 from glovego_data.atomic import atomic_write_bytes
 from glovego_data.solo.reader import FrameRef
 from glovego_data.solo.report import ConversionReport, Tally
+from glovego_data.solo.writer import PART_NAMES, PartMark, part_digest
 
 CHECKPOINT = Path(".work") / "checkpoint.json"
 
@@ -33,7 +35,7 @@ class Checkpoint:
     key: str
     frames_done: int  # frames converted or skipped, all written
     inputs: str  # InputsDigest of those frames
-    parts: dict[str, tuple[int, bool]]  # part file → (bytes, still empty)
+    parts: dict[str, PartMark]  # part file → (bytes, still empty, sha256 of those bytes)
     next_image: int
     next_annotation: int
     report: ConversionReport
@@ -77,7 +79,25 @@ def load_checkpoint(stage: Path, key: str, refs: list[FrameRef]) -> Checkpoint |
         return None
     if InputsDigest(refs[: checkpoint.frames_done]).hexdigest() != checkpoint.inputs:
         return None
+    if set(checkpoint.parts) != set(PART_NAMES) or not all(
+            part_matches(stage / CHECKPOINT.parent / f"{name}.part", checkpoint.parts[name]) for name in PART_NAMES):
+        return None
     return checkpoint
+
+
+def part_matches(path: Path, mark: PartMark) -> bool:
+    """The part file holds at least the checkpoint's length, those bytes have its sha256, and they
+    end on a whole record: an edited, cut or swapped part is never continued."""
+    length, empty, sha256 = mark
+    if length < 0 or empty != (length == 0) or not path.is_file() or path.stat().st_size < length:
+        return False
+    with open(path, "rb") as handle:
+        if part_digest(handle, length).hexdigest() != sha256:
+            return False
+        if length:
+            handle.seek(length - 1)
+            return handle.read(1) == b"}"
+    return True
 
 
 def save_checkpoint(stage: Path, checkpoint: Checkpoint) -> None:
@@ -110,9 +130,9 @@ def checkpoint_from_dict(raw: dict[str, Any]) -> Checkpoint:
                       seconds=_float(raw["seconds"]))
 
 
-def _part(raw: Any) -> tuple[int, bool]:
-    length, empty = _list(raw)  # ValueError unless two values
-    return _int(length), _bool(empty)
+def _part(raw: Any) -> PartMark:
+    length, empty, sha256 = _list(raw)  # ValueError unless three values
+    return _int(length), _bool(empty), _str(sha256)
 
 
 def _report(raw: dict[str, Any]) -> ConversionReport:

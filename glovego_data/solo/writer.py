@@ -7,6 +7,8 @@ them with info and categories. The bytes equal `ehoi_coco.encode_dataset` of the
 
 from __future__ import annotations
 
+import hashlib
+from contextlib import suppress
 import json
 import shutil
 from pathlib import Path
@@ -14,43 +16,73 @@ from typing import Any, BinaryIO
 
 from glovego_data.ehoi_coco import Category, Image
 from glovego_data.ehoi_coco.io import category_to_dict, image_to_dict, info_to_dict
+from glovego_data.errors import with_file_name
 
 
 def _dumps(obj: Any) -> bytes:
     return json.dumps(obj, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode("utf-8")
 
 
-class _Part:
-    """A comma-separated run of JSON records in a temporary file; `resume` = (length, empty) of a
-    checkpoint, to which the file is cut back."""
+PartMark = tuple[int, bool, str]  # (length, still empty, sha256 of those bytes)
+PART_NAMES = ("images", "annotations", "hands")
 
-    def __init__(self, path: Path, resume: tuple[int, bool] | None = None) -> None:
+
+def part_digest(handle: BinaryIO, length: int) -> "hashlib._Hash":
+    """sha256 of the first `length` bytes of an open part file (fewer when it is shorter)."""
+    digest = hashlib.sha256()
+    handle.seek(0)
+    left = length
+    while left > 0:
+        chunk = handle.read(min(left, 1 << 20))
+        if not chunk:
+            break
+        digest.update(chunk)
+        left -= len(chunk)
+    return digest
+
+
+class _Part:
+    """A comma-separated run of JSON records in a temporary file; `resume` = the mark of a
+    checkpoint (already verified, see `resume.part_matches`), to which the file is cut back."""
+
+    def __init__(self, path: Path, resume: PartMark | None = None) -> None:
         self.path = path
+        self.digest = hashlib.sha256()
         if resume is None:
             self.handle: BinaryIO = open(path, "wb")
             self.empty = True
         else:
-            length, self.empty = resume
+            length, self.empty, _ = resume
             self.handle = open(path, "r+b")
+            self.digest = part_digest(self.handle, length)
             self.handle.truncate(length)
             self.handle.seek(length)
 
     def append(self, record: dict[str, Any]) -> None:
-        if not self.empty:
-            self.handle.write(b",")
-        self.handle.write(_dumps(record))
+        data = _dumps(record) if self.empty else b"," + _dumps(record)
+        try:
+            self.handle.write(data)
+        except OSError as error:  # a buffered write names no file
+            raise with_file_name(error, self.path) from None
+        self.digest.update(data)
         self.empty = False
 
-    def mark(self) -> tuple[int, bool]:
-        self.handle.flush()
-        return self.handle.tell(), self.empty
+    def mark(self) -> PartMark:
+        try:
+            self.handle.flush()
+        except OSError as error:
+            raise with_file_name(error, self.path) from None
+        return self.handle.tell(), self.empty, self.digest.hexdigest()
 
     def close(self) -> None:
-        self.handle.close()
+        try:
+            self.handle.close()
+        except OSError as error:
+            raise with_file_name(error, self.path) from None
 
 
 class IncrementalDatasetWriter:
-    def __init__(self, root: Path, name: str, resume: dict[str, tuple[int, bool]] | None = None) -> None:
+    def __init__(self, root: Path, name: str, resume: dict[str, PartMark] | None = None) -> None:
         """`resume`: the `mark()` of an earlier writer on the same root, to continue from."""
         self.root = root
         self.name = name
@@ -61,7 +93,7 @@ class IncrementalDatasetWriter:
         self.annotations = _Part(self.work / "annotations.part", resume.get("annotations"))
         self.hands = _Part(self.work / "hands.part", resume.get("hands"))
 
-    def mark(self) -> dict[str, tuple[int, bool]]:
+    def mark(self) -> dict[str, PartMark]:
         """Flush, and return what `resume` needs to continue from here."""
         return {"images": self.images.mark(), "annotations": self.annotations.mark(), "hands": self.hands.mark()}
 
@@ -94,7 +126,10 @@ class IncrementalDatasetWriter:
         return main
 
     def close(self) -> None:
-        """Close the part files without finishing; they stay on disk for a resumed run."""
+        """Close the part files without finishing; they stay on disk for a resumed run. Called while
+        another error stops the run: a flush that fails too (a full disk) must not hide that error,
+        and the part it leaves short is caught by the checkpoint's sha256 on resume."""
         for part in (self.images, self.annotations, self.hands):
             if not part.handle.closed:
-                part.close()
+                with suppress(OSError):
+                    part.close()

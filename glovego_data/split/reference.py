@@ -11,6 +11,8 @@ What the reference code needs beyond our own layout (facts in ehoi-coco.md, mark
 
 from __future__ import annotations
 
+import difflib
+import shlex
 from typing import Any
 
 from glovego_data.ehoi_coco import REFERENCE_CATEGORIES, Category, EhoiDataset
@@ -57,9 +59,20 @@ def reference_package_categories(datasets: list[EhoiDataset]) -> list[Category]:
         raise GlovegoError(
             f"--layout reference: {len(foreign)} categor{'y is' if len(foreign) == 1 else 'ies are'} not among the "
             f"reference's 20 classes: {', '.join(repr(n) for n in foreign)}; map each to one with "
-            f"--rename-category OLD=NEW (e.g. --rename-category '{foreign[0]}=pliers')"
+            f"--rename-category OLD=NEW (e.g. {suggested_renames(foreign)})"
         )
     return reference_categories()
+
+
+def suggested_renames(foreign: list[str]) -> str:
+    """Options that map every foreign class to its closest-named reference class, quoted for a
+    shell: the suggestion works as printed (the user may of course pick other classes)."""
+    objects = [name for name in REFERENCE_CATEGORIES if name != "hand"]
+    options = []
+    for name in foreign:
+        close = difflib.get_close_matches(name.lower(), objects, n=1, cutoff=0.0)
+        options.append(f"--rename-category {shlex.quote(f'{name}={close[0] if close else objects[0]}')}")
+    return " ".join(options)
 
 
 def check_no_empty_split(root: str, split: str, images: int) -> None:

@@ -34,23 +34,24 @@ def _package_categories(package: Path, roots: list[Path]) -> list[Violation]:
     return out
 
 
-def validate_package(package: str | Path) -> list[Violation]:
+def validate_package(package: str | Path, *, decode: bool = False) -> list[Violation]:
     """Every root (`synth/`, `real/`) of a package, the package-wide categories and MANIFEST.json."""
     package = Path(package)
     roots = package_roots(package)
     out: list[Violation] = []
     for root in roots:
-        out.extend(validate_root(root, prefix=f"{root.name}/"))
+        out.extend(validate_root(root, prefix=f"{root.name}/", decode=decode))
     out.extend(_package_categories(package, roots))
     out.extend(verify_package(package))
     return sorted(out, key=Violation.sort_key)
 
 
-def validate_target(path: str | Path) -> list[Violation]:
-    """What `glovego validate` takes: an annotation file, a dataset root or a package."""
+def validate_target(path: str | Path, *, decode: bool = False) -> list[Violation]:
+    """What `glovego validate` takes: an annotation file, a dataset root or a package; `decode`
+    decodes every image in full (else header and end marker only)."""
     path = Path(path)
     if path.is_dir() and package_roots(path):
-        return validate_package(path)
+        return validate_package(path, decode=decode)
     if path.is_dir() and not (path / "annotations").is_dir():
         return [Violation(str(path), "not an annotation file, a dataset root (annotations/) or a package (synth/, real/)")]
-    return validate_path(path)
+    return validate_path(path, decode=decode)

@@ -7,7 +7,7 @@ from array import array as DoubleArray
 from operator import itemgetter
 from dataclasses import dataclass
 from itertools import chain, compress, filterfalse
-from typing import Any, Sequence
+from typing import Any, Container, Sequence
 
 import numpy as np
 
@@ -19,6 +19,7 @@ REQUIRED_KEYS = ("image_id", "category_id", "bbox", "score")
 REQUIRED_HAND_KEYS = ("hand_side", "contact_state")
 TRI_STATE_PREDICTION_KEYS = ("hand_side", "contact_state", "gloves")
 KEYPOINT_VALUES = 63
+MAX_COORDINATE = 1e6  # pixels: far beyond any image, still drawable (OpenCV takes 32-bit ints)
 
 
 def _is_number(value: Any) -> bool:
@@ -68,14 +69,86 @@ def parse_predictions(
     return prediction_table(records, ranks, hand_id)
 
 
-def _record_problem(record: Any, images: dict, categories: dict, hand_id: int, gt_name: str) -> str | None:
+def check_drawable_records(records: Any, categories: Container[int], hand_id: int, source: str) -> None:
+    """Raise GlovegoError `<source>: record <i>: <problem>` for the first record that breaks §2.2
+    when no ground truth is at hand (`viz --predictions`): any image id, the given categories,
+    plus coordinates small enough to draw and a segmentation that decodes."""
+    if not isinstance(records, list):
+        raise GlovegoError(f"{source}: must be a JSON array of detection records")
+    for i, record in enumerate(records):
+        problem = _record_problem(record, None, categories, hand_id, "the predictions' classes") \
+            or _drawing_problem(record)
+        if problem is not None:
+            raise GlovegoError(f"{source}: record {i}: {problem}")
+
+
+def _drawing_problem(record: dict) -> str | None:
+    for key in ("bbox", "bbox_obj", "keypoints"):
+        values = record.get(key) or []
+        if any(abs(v) > MAX_COORDINATE for v in values):
+            return f"{key} has a value beyond ±{MAX_COORDINATE:g} pixels"
+    return segmentation_problem(record.get("segmentation"))
+
+
+def segmentation_problem(segmentation: Any) -> str | None:
+    """Why a COCO `segmentation` (absent, polygons, or RLE) cannot be decoded, else None."""
+    if segmentation is None or segmentation == []:
+        return None
+    if isinstance(segmentation, list):
+        if all(isinstance(ring, list) and len(ring) >= 6 and len(ring) % 2 == 0 and all(_is_number(v) for v in ring)
+               and all(abs(v) <= MAX_COORDINATE for v in ring) for ring in segmentation):
+            return None
+        return "segmentation polygons must be lists of an even number (≥ 6) of finite coordinates"
+    if not isinstance(segmentation, dict) or set(segmentation) < {"size", "counts"}:
+        return "segmentation must be polygons or an RLE {\"size\": [h, w], \"counts\": …}"
+    size, counts = segmentation.get("size"), segmentation.get("counts")
+    if not (isinstance(size, list) and len(size) == 2 and all(isinstance(v, int) and not isinstance(v, bool)
+                                                              and 0 < v <= MAX_COORDINATE for v in size)):
+        return "segmentation size must be [height, width], two positive integers"
+    pixels = size[0] * size[1]
+    if isinstance(counts, list):
+        if all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in counts) and sum(counts) == pixels:
+            return None
+        return f"segmentation RLE counts must be non-negative integers summing to {pixels}"
+    if isinstance(counts, str) and _compressed_runs_total(counts) == pixels:
+        return None
+    return "segmentation RLE counts is not a valid compressed RLE string"
+
+
+def _compressed_runs_total(counts: str) -> int | None:
+    """Sum of the runs of a compressed COCO RLE string (pycocotools' 5-bit, difference-coded
+    format), or None when it is not one: a character out of range, a cut value, a negative run."""
+    runs: list[int] = []
+    value = shift = 0
+    for char in counts:
+        code = ord(char) - 48
+        if not 0 <= code < 64:
+            return None
+        value |= (code & 0x1F) << shift
+        shift += 5
+        if code & 0x20:
+            continue
+        if code & 0x10:
+            value -= 1 << shift
+        if len(runs) > 2:
+            value += runs[-2]
+        if value < 0:
+            return None
+        runs.append(value)
+        value = shift = 0
+    return sum(runs) if shift == 0 else None
+
+
+def _record_problem(record: Any, images: Container | None, categories: Container[int], hand_id: int,
+                    gt_name: str) -> str | None:
+    """What is wrong with one record, or None; `images` None accepts any image id."""
     if not isinstance(record, dict):
         return "must be a JSON object"
     for key in REQUIRED_KEYS:
         if key not in record:
             return f"missing '{key}'"
     image_id, category_id = record["image_id"], record["category_id"]
-    if isinstance(image_id, (dict, list)) or isinstance(image_id, bool) or image_id not in images:
+    if isinstance(image_id, (dict, list)) or isinstance(image_id, bool) or (images is not None and image_id not in images):
         return f"image_id {image_id} is not an image of {gt_name}"
     if isinstance(category_id, (dict, list)) or isinstance(category_id, bool) or category_id not in categories:
         return f"category_id {category_id} is not a category of {gt_name}"

@@ -9,6 +9,7 @@ import numpy as np
 
 from glovego_data.errors import GlovegoError
 from glovego_model.detections import ImageDetections
+from glovego_model.export.contract import check_outputs
 from glovego_model.export.graph import INPUT_NAME
 from glovego_model.export.metadata import OnnxModelInfo, read_info
 from glovego_model.export.runtime import RUNTIMES, OpenVinoSession, onnx_metadata, open_session
@@ -65,7 +66,9 @@ class OnnxEhoiPredictor:
         step = self.info.batch or len(pixels)
         parts = [self.session.run(self.info.outputs, {self.input_name: pixels[i : i + step]})
                  for i in range(0, len(pixels), step)]
-        return {name: np.concatenate([p[k] for p in parts]) for k, name in enumerate(self.info.outputs)}
+        outputs = {name: np.concatenate([p[k] for p in parts]) for k, name in enumerate(self.info.outputs)}
+        check_outputs(outputs, self.info, len(pixels), self.path)
+        return outputs
 
     def predict(
         self, images: Sequence[np.ndarray], image_ids: Sequence[Any], batch_size: int = 8, *,

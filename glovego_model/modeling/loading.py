@@ -57,9 +57,13 @@ def resolve_checkpoint(init: str) -> str:
     raise GlovegoError(f"--init {init}: not a local folder and not in the local hub cache")
 
 
+PICKLE_SUFFIXES = (".bin", ".pt", ".pth", ".ckpt", ".pkl")
+
+
 def check_checkpoint_files(path: str | Path) -> None:
-    """config.json parses and every *.safetensors header and length are whole: a truncated file is
-    named here instead of surfacing as a transformers / safetensors traceback without it."""
+    """config.json parses, the weights are safetensors (a `pytorch_model.bin` is refused by name),
+    and every *.safetensors header and length are whole: a truncated file is named here instead of
+    surfacing as a transformers / safetensors traceback without it."""
     from safetensors import safe_open
 
     folder = Path(path)
@@ -68,7 +72,15 @@ def check_checkpoint_files(path: str | Path) -> None:
         json.loads(config.read_bytes())
     except (ValueError, UnicodeDecodeError) as error:
         raise GlovegoError(f"{config}: not valid JSON, truncated or damaged ({error})") from None
-    for weights in sorted(folder.glob("*.safetensors")):
+    safetensors = sorted(folder.glob("*.safetensors"))
+    pickles = sorted(p for p in folder.iterdir() if p.suffix in PICKLE_SUFFIXES and p.is_file())
+    if not safetensors and pickles:
+        raise GlovegoError(f"{pickles[0]}: a pickle checkpoint; GlovEgo reads model folders from safetensors only "
+                           "(a pickle can run code). Convert it where you trust it: load it with transformers and "
+                           "call save_pretrained(folder, safe_serialization=True)")
+    if not safetensors:
+        raise GlovegoError(f"{folder}: no model.safetensors in this model folder (config.json alone is no model)")
+    for weights in safetensors:
         try:
             with safe_open(str(weights), framework="pt"):
                 pass

@@ -75,7 +75,7 @@ def test_solo2coco_starts_over_from_a_forged_json_checkpoint(solo, tmp_path, for
     from glovego_data.solo.resume import CHECKPOINT, checkpoint_from_dict
 
     checkpoint = tmp_path / "out.tmp" / CHECKPOINT
-    real = {"key": "k", "frames_done": 1, "inputs": "d", "parts": {"images": [10, False]}, "next_image": 2,
+    real = {"key": "k", "frames_done": 1, "inputs": "d", "parts": {"images": [10, False, "0" * 64]}, "next_image": 2,
             "next_annotation": 3, "without_depth": {"counts": {}, "examples": {}}, "seconds": 1.0,
             "report": json.loads(json.dumps(_report_json()))}
     checkpoint_from_dict(real)  # the unforged one reads back
@@ -111,6 +111,6 @@ def test_checkpoint_round_trips_every_report_field():
     report.warnings.add("kind", "f.json", 2)
     tally = Tally()
     tally.add("images without depth", "a.png")
-    checkpoint = Checkpoint(key="k", frames_done=2, inputs="d", parts={"images": (10, False)}, next_image=3,
+    checkpoint = Checkpoint(key="k", frames_done=2, inputs="d", parts={"images": (10, False, "0" * 64)}, next_image=3,
                             next_annotation=5, report=report, without_depth=tally, seconds=1.5)
     assert checkpoint_from_dict(json.loads(json.dumps(checkpoint_to_dict(checkpoint)))) == checkpoint

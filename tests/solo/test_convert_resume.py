@@ -146,3 +146,27 @@ def test_generator_and_converter_report_progress_per_frame(tmp_path):
                               progress=progress)
     _convert(generated.root, tmp_path / "out", progress)
     assert seen == {"steps": [5, 5], "frames": [5, 5]}
+
+
+@pytest.mark.parametrize("damage", ["shortened length", "edited part"])
+def test_a_checkpoint_whose_part_does_not_match_is_not_trusted(scenes, reference, tmp_path, damage):
+    """Issue 23 item 7: a checkpoint `parts.annotations` length cut short was trusted and the
+    finished all.json was not JSON. Each part is verified (length, sha256, a whole record)."""
+    from glovego_data.solo.resume import CHECKPOINT
+
+    out = tmp_path / "out"
+    with pytest.raises(GlovegoError, match="run the same command again to resume"):
+        _convert(scenes.root, out, _stopping_at(3, KeyboardInterrupt()))
+    checkpoint = tmp_path / "out.tmp" / CHECKPOINT
+    raw = json.loads(checkpoint.read_text())
+    if damage == "shortened length":
+        raw["parts"]["annotations"][0] -= 7
+        checkpoint.write_text(json.dumps(raw))
+    else:
+        part = checkpoint.parent / "annotations.part"
+        data = bytearray(part.read_bytes())
+        data[5] ^= 1
+        part.write_bytes(bytes(data))
+    report = _convert(scenes.root, out)
+    assert report.frames_resumed == 0
+    assert _files(out) == _files(reference)
