@@ -49,7 +49,6 @@ TARGET_VS_PYTORCH = 1.5  # issue 22: onnxruntime fp32 vs PyTorch, batch 1 and 4
 TARGET_INT8 = 2.0  # issue 21: fastest int8 path vs onnxruntime fp32
 MAX_DROP = 1.0  # issue 21: points of AP Hand and mAP Hand + ALL
 README = Path(__file__).resolve().parent.parent / "README.md"
-MARKER, END = "<!-- bench:export -->", "<!-- /bench -->"
 MIN_SIZE = 128  # below it the three feature maps hold fewer anchors than the decoder's 300 queries
 
 
@@ -221,9 +220,14 @@ def render_table(result: dict[str, Any]) -> str:
 
 
 def write_readme(result: dict[str, Any], readme: Path = README) -> None:
+    """Rewrite the README's `<!-- bench:export -->` block from `result` (the layout `readme_tables`
+    renders from the committed file, so `readme_tables.py --check` agrees)."""
+    from readme_tables import MARKER as BLOCK
+
     text = readme.read_text(encoding="utf-8")
-    start, end = text.index(MARKER) + len(MARKER), text.index(END, text.index(MARKER))
-    readme.write_text(text[:start] + "\n" + render_table(result) + "\n" + text[end:], encoding="utf-8")
+    fresh = BLOCK.sub(lambda m: m.group(1) + render_table(result) + "\n" + m.group(4)
+                      if m.group("name") == "export" else m.group(0), text)
+    readme.write_text(fresh, encoding="utf-8")
 
 
 if __name__ == "__main__":

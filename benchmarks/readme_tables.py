@@ -20,6 +20,7 @@ README section; the demo's spread (`demo_spread.json`) goes the same way.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import math
 import re
@@ -200,6 +201,33 @@ TABLES: dict[str, list[Entry]] = {
 }
 
 
+def _rendered_by(script: str, function: str) -> Callable[[dict[str, Any]], str]:
+    """A block whose layout its benchmark owns (`benchmarks/<script>.py`'s `function(result)`),
+    loaded only when the block is rendered (the script imports torch)."""
+    def render_block(payload: dict[str, Any]) -> str:
+        spec = importlib.util.spec_from_file_location(f"_bench_{script}", Path(__file__).parent / f"{script}.py")
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return getattr(module, function)(payload)
+    return render_block
+
+
+BLOCKS: dict[str, tuple[str, Callable[[dict[str, Any]], str]]] = {
+    "export": ("export", _rendered_by("export", "render_table")),
+}
+"""Blocks rendered whole from one result file: block name → (result name, renderer of the whole file)."""
+
+
+def block(name: str, results_dir: Path = RESULTS) -> str:
+    """The Markdown of block `name` from its result file (or the line saying it was not rerun)."""
+    result, render_block = BLOCKS[name]
+    path = results_dir / f"{result}.json"
+    if not path.is_file():
+        return f"Not rerun this round (no `benchmarks/results/{result}.json`).\n"
+    return render_block(json.loads(path.read_text(encoding="utf-8"))) + "\n"
+
+
 def run_cell(payload: dict[str, Any]) -> str:
     """When and how loaded the run was: the figures are only worth their load."""
     before, after = payload["load_before"], payload["load_after"]
@@ -227,6 +255,8 @@ def render(readme: str, results_dir: Path = RESULTS) -> str:
     """`readme` with every marked table regenerated (an unknown table name is an error)."""
     def replace(match: re.Match[str]) -> str:
         name = match.group("name")
+        if name in BLOCKS:
+            return match.group(1) + block(name, results_dir) + match.group(4)
         if name not in TABLES:
             raise SystemExit(f"README.md: no table named {name!r} in benchmarks/readme_tables.py")
         return match.group(1) + table(name, results_dir) + match.group(4)
