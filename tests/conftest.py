@@ -51,3 +51,20 @@ def shared_fixtures() -> Path:
     if not SHARED_FIXTURES.is_dir():
         pytest.skip(f"shared fixtures not found at {SHARED_FIXTURES}")
     return SHARED_FIXTURES
+
+
+@pytest.fixture(scope="session")
+def hand_biased_detector(tmp_path_factory) -> Path:
+    """A random CI-size detector (classes box, tool, hand) saved with save_pretrained, whose hand
+    class wins on some queries, so both hands and objects come out of it."""
+    import torch
+
+    from glovego_model.modeling import build_model
+
+    path = tmp_path_factory.mktemp("model") / "tiny"
+    model = build_model(["box", "tool", "hand"], size="ci", seed=0, contact_modality="rgb", image_size=[96, 96])
+    with torch.no_grad():
+        for head in (model.class_embed[-1], model.model.decoder.class_embed[-1]):
+            head.bias[2] = head.bias[:2].max() + 0.2
+    model.save_pretrained(path)
+    return path

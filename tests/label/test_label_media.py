@@ -18,19 +18,8 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def detector(tmp_path_factory) -> Path:
-    """A random CI-size detector, saved with save_pretrained; its hand class wins on some queries."""
-    import torch
-
-    from glovego_model.modeling import build_model
-
-    path = tmp_path_factory.mktemp("model") / "tiny"
-    model = build_model(["box", "tool", "hand"], size="ci", seed=0, contact_modality="rgb", image_size=[96, 96])
-    with torch.no_grad():
-        for head in (model.class_embed[-1], model.model.decoder.class_embed[-1]):
-            head.bias[2] = head.bias[:2].max() + 0.2
-    model.save_pretrained(path)
-    return path
+def detector(hand_biased_detector: Path) -> Path:
+    return hand_biased_detector
 
 
 def test_video_frames_and_images_pre_annotated_by_a_model(detector: Path, tmp_path: Path) -> None:
